@@ -1,0 +1,133 @@
+#include "libs/eventlog/notifier.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "libs/log/log.h"
+#include "pqxx/pqxx"
+
+namespace throughline::eventlog {
+namespace {
+
+constexpr absl::Duration kSoon = absl::Milliseconds(10);
+constexpr absl::Duration kReconnectDelay = absl::Milliseconds(250);
+
+// Collects the payloads (organization ids) of the notifications of one wait.
+class Receiver : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection& connection, const std::string& channel,
+           std::set<std::string>* organizations)
+      : pqxx::notification_receiver(connection, channel), organizations_(organizations) {}
+  void operator()(const std::string& payload, int /*backend_pid*/) override {
+    organizations_->insert(payload);
+  }
+
+ private:
+  std::set<std::string>* organizations_;
+};
+
+}  // namespace
+
+EventNotifier::EventNotifier(db::ConnectionPool& pool, std::string channel,
+                             absl::Duration poll_interval)
+    : pool_(pool), channel_(std::move(channel)), poll_interval_(poll_interval) {}
+
+EventNotifier::~EventNotifier() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventNotifier::Start() { thread_ = std::thread([this] { Run(); }); }
+
+int64_t EventNotifier::Subscribe(std::string organization, Callback callback) {
+  absl::MutexLock lock(&mu_);
+  const int64_t id = next_id_++;
+  subscribers_[id] = Subscriber{std::move(organization), std::move(callback)};
+  return id;
+}
+
+void EventNotifier::Unsubscribe(int64_t id) {
+  // Dispatch runs callbacks under mu_, so taking it waits out a running callback.
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(id);
+  wake_soon_.erase(id);
+}
+
+void EventNotifier::WakeSoon(int64_t id) {
+  absl::MutexLock lock(&mu_);
+  if (subscribers_.contains(id)) wake_soon_.insert(id);
+}
+
+void EventNotifier::CloseAll() {
+  closing_ = true;
+  Dispatch({}, /*everyone=*/true);
+}
+
+bool EventNotifier::closing() const { return closing_; }
+
+void EventNotifier::Dispatch(const std::set<std::string>& organizations, bool everyone) {
+  absl::MutexLock lock(&mu_);
+  std::set<int64_t> soon;
+  soon.swap(wake_soon_);
+  for (auto& [id, subscriber] : subscribers_) {
+    if (everyone || soon.contains(id) || organizations.contains(subscriber.organization)) {
+      subscriber.callback();
+    }
+  }
+}
+
+void EventNotifier::Run() {
+  std::unique_ptr<pqxx::connection> connection;
+  std::unique_ptr<Receiver> receiver;
+  std::set<std::string> organizations;
+  absl::Time next_poll = absl::Now() + poll_interval_;
+  while (true) {
+    bool soon_pending;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      soon_pending = !wake_soon_.empty();
+    }
+    const absl::Time now = absl::Now();
+    absl::Duration wait = std::max(absl::ZeroDuration(), next_poll - now);
+    if (soon_pending) wait = std::min(wait, kSoon);
+    // Never wait long, so that destruction is prompt.
+    wait = std::min(wait, absl::Milliseconds(100));
+
+    if (connection == nullptr) {
+      auto opened = pool_.OpenDedicated();
+      if (opened.ok()) {
+        connection = std::move(*opened);
+        receiver = std::make_unique<Receiver>(*connection, channel_, &organizations);
+        // Notifications may have been missed while disconnected.
+        Dispatch({}, /*everyone=*/true);
+      } else {
+        absl::MutexLock lock(&mu_);
+        mu_.AwaitWithTimeout(absl::Condition(&stopping_), kReconnectDelay);
+      }
+    } else {
+      try {
+        const int64_t micros = absl::ToInt64Microseconds(wait);
+        connection->await_notification(micros / 1'000'000, micros % 1'000'000);
+      } catch (const std::exception& e) {
+        log::Warning("event notifier lost its database connection",
+                     {{"channel", channel_}, {"error", e.what()}});
+        receiver.reset();
+        connection.reset();
+      }
+    }
+
+    const bool poll_due = absl::Now() >= next_poll;
+    if (poll_due) next_poll = absl::Now() + poll_interval_;
+    if (poll_due || soon_pending || !organizations.empty()) {
+      Dispatch(organizations, poll_due);
+      organizations.clear();
+    }
+  }
+}
+
+}  // namespace throughline::eventlog

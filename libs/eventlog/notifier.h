@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/db/connection_pool.h"
+
+namespace throughline::eventlog {
+
+// Wakes in-process readers of an event log when events may be available. One thread holds a
+// LISTEN connection on the log's channel; NOTIFY is only a wake-up, so every subscriber is also
+// woken every `poll_interval` (the fallback when notifications are lost, e.g. while the
+// connection is being re-established, or when events wait for an older transaction).
+class EventNotifier {
+ public:
+  using Callback = std::function<void()>;
+
+  EventNotifier(db::ConnectionPool& pool, std::string channel,
+                absl::Duration poll_interval = absl::Milliseconds(500));
+  ~EventNotifier();  // Stops the thread.
+  EventNotifier(const EventNotifier&) = delete;
+  EventNotifier& operator=(const EventNotifier&) = delete;
+
+  void Start();
+
+  // Calls `callback` (on the notifier thread; it must not block) when events of
+  // `organization` may have committed. Returns an id for Unsubscribe and WakeSoon.
+  int64_t Subscribe(std::string organization, Callback callback);
+  // After this returns, the callback is not running and will not run again.
+  void Unsubscribe(int64_t id);
+  // Calls the subscriber again after a short delay (≈10 ms), for events that were committed
+  // but not yet readable.
+  void WakeSoon(int64_t id);
+
+  // Server shutdown: from now on closing() is true, and every subscriber is woken once so
+  // that open streams end promptly (clients reconnect with their cursor elsewhere).
+  void CloseAll();
+  bool closing() const;
+
+ private:
+  struct Subscriber {
+    std::string organization;
+    Callback callback;
+  };
+
+  void Run();
+  // Wakes the subscribers of `organizations` (all of them when `everyone`) and those that
+  // asked to be woken soon.
+  void Dispatch(const std::set<std::string>& organizations, bool everyone);
+
+  db::ConnectionPool& pool_;
+  const std::string channel_;
+  const absl::Duration poll_interval_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> closing_{false};
+  int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<int64_t, Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
+  std::set<int64_t> wake_soon_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace throughline::eventlog

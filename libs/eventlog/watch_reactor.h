@@ -1,0 +1,239 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/db/connection_pool.h"
+#include "libs/errors/errors.h"
+#include "libs/eventlog/event_log.h"
+#include "libs/eventlog/notifier.h"
+#include "libs/server/call.h"
+#include "libs/server/worker_pool.h"
+
+namespace throughline::eventlog {
+
+// Everything a Watch…Events stream needs; shared by every stream of a service.
+struct WatchDependencies {
+  const EventLog& log;
+  db::ConnectionPool& pool;
+  EventNotifier& notifier;
+  server::WorkerPool& workers;
+};
+
+// Serves one Watch…Events stream: reads the log after the client's cursor on the worker pool,
+// writes one event at a time, and when caught up waits for a notification. It pulls a batch
+// only when the previous one has been written, so a slow reader holds at most one batch of
+// server memory. Database errors end the stream with their status (UNAVAILABLE while the
+// database is down); the client resumes with the cursor of the last event it received.
+//
+// Threading: every decision is made under mu_; StartWrite is called under it too (gRPC never
+// runs OnWriteDone inline), but Finish is called outside it, because gRPC may run OnDone
+// inline from Finish.
+template <typename Response>
+class WatchReactor : public grpc::ServerWriteReactor<Response> {
+ public:
+  using Convert = std::function<Response(const LoggedEvent&)>;
+
+  static constexpr int kBatch = 200;
+  static constexpr absl::Duration kReadTimeout = absl::Seconds(10);
+
+  // Starts the stream; the reactor deletes itself when the RPC is done.
+  static grpc::ServerWriteReactor<Response>* Start(WatchDependencies deps,
+                                                   std::string organization, std::string cursor,
+                                                   EventFilter filter, Convert convert) {
+    auto* reactor = new WatchReactor(deps, std::move(organization), std::move(cursor),
+                                     std::move(filter), std::move(convert));
+    reactor->Begin();
+    return reactor;
+  }
+
+  // A stream that fails before it starts (bad request, permission).
+  static grpc::ServerWriteReactor<Response>* Fail(const absl::Status& status) {
+    class Failed : public grpc::ServerWriteReactor<Response> {
+     public:
+      explicit Failed(const absl::Status& status) { this->Finish(errors::ToGrpcStatus(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Failed(status);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        finish = BeginFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken"));
+      } else {
+        finish = Advance();
+      }
+    }
+    if (finish) this->Finish(*finish);
+  }
+
+  void OnCancel() override {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      finish = BeginFinish(grpc::Status::CANCELLED);
+    }
+    if (finish) this->Finish(*finish);
+  }
+
+  void OnDone() override {
+    deps_.notifier.Unsubscribe(subscription_);
+    {
+      absl::MutexLock lock(&state_->mu);
+      state_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  // Outlives the reactor for work queued on the pool when the stream ends.
+  struct Shared {
+    absl::Mutex mu;
+    WatchReactor* reactor ABSL_GUARDED_BY(mu);
+  };
+
+  WatchReactor(WatchDependencies deps, std::string organization, std::string cursor,
+               EventFilter filter, Convert convert)
+      : deps_(deps),
+        organization_(std::move(organization)),
+        filter_(std::move(filter)),
+        convert_(std::move(convert)),
+        state_(std::make_shared<Shared>()),
+        cursor_(std::move(cursor)) {
+    state_->reactor = this;
+  }
+
+  void Begin() {
+    std::weak_ptr<Shared> weak = state_;
+    subscription_ = deps_.notifier.Subscribe(
+        organization_, [weak] { WithReactor(weak, &WatchReactor::OnWake); });
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      finish = Fetch();
+    }
+    if (finish) this->Finish(*finish);
+  }
+
+  // Runs `method` on the reactor if it still exists.
+  static void WithReactor(const std::weak_ptr<Shared>& weak,
+                          void (WatchReactor::*method)()) {
+    auto state = weak.lock();
+    if (state == nullptr) return;
+    absl::MutexLock lock(&state->mu);
+    if (state->reactor != nullptr) (state->reactor->*method)();
+  }
+
+  void OnWake() {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (deps_.notifier.closing()) {
+        finish = BeginFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                          "the server is shutting down; reconnect with the "
+                                          "cursor of the last event received"));
+      } else {
+        more_ = true;
+        if (!fetching_ && !writing_ && queue_.empty()) finish = Fetch();
+      }
+    }
+    if (finish) this->Finish(*finish);
+  }
+
+  // Queues a read of the next batch. Returns a status to finish with when it cannot.
+  std::optional<grpc::Status> Fetch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (fetching_ || finishing_) return std::nullopt;
+    fetching_ = true;
+    more_ = false;
+    std::weak_ptr<Shared> weak = state_;
+    // The job copies what it reads: the reactor may be gone by the time it runs, and `this`
+    // is only touched after checking that it still exists.
+    const bool queued = deps_.workers.TrySubmit([weak, this, deps = deps_,
+                                                 organization = organization_,
+                                                 filter = filter_, cursor = cursor_] {
+      auto read = deps.log.Read(deps.pool, absl::Now() + kReadTimeout, organization, cursor,
+                                filter, kBatch);
+      auto state = weak.lock();
+      if (state == nullptr) return;
+      std::optional<grpc::Status> finish;
+      {
+        absl::MutexLock state_lock(&state->mu);
+        if (state->reactor == nullptr) return;
+        absl::MutexLock lock(&mu_);
+        finish = OnRead(std::move(read));
+      }
+      // The reactor cannot be deleted before Finish completes, so `this` is still valid.
+      if (finish) this->Finish(*finish);
+    });
+    if (!queued) {
+      fetching_ = false;
+      return BeginFinish(errors::ToGrpcStatus(server::Overloaded()));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<grpc::Status> OnRead(absl::StatusOr<ReadResult> read)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    fetching_ = false;
+    if (finishing_) return std::nullopt;
+    if (!read.ok()) return BeginFinish(errors::ToGrpcStatus(read.status()));
+    if (static_cast<int>(read->events.size()) == kBatch) more_ = true;
+    if (read->unsettled) deps_.notifier.WakeSoon(subscription_);
+    for (auto& event : read->events) {
+      cursor_ = event.cursor;
+      queue_.push_back(std::move(event));
+    }
+    return Advance();
+  }
+
+  // Writes the next queued event, or fetches more when the queue is empty and more may exist.
+  // Returns a status to finish with (outside mu_) when the stream must end.
+  std::optional<grpc::Status> Advance() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finishing_ || writing_) return std::nullopt;
+    if (!queue_.empty()) {
+      current_ = convert_(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      this->StartWrite(&current_);
+      return std::nullopt;
+    }
+    if (more_) return Fetch();
+    return std::nullopt;
+  }
+
+  std::optional<grpc::Status> BeginFinish(grpc::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finishing_) return std::nullopt;
+    finishing_ = true;
+    return status;
+  }
+
+  const WatchDependencies deps_;
+  const std::string organization_;
+  const EventFilter filter_;
+  const Convert convert_;
+  const std::shared_ptr<Shared> state_;
+  int64_t subscription_ = 0;
+
+  absl::Mutex mu_;
+  std::string cursor_ ABSL_GUARDED_BY(mu_);        // after the last event read
+  std::deque<LoggedEvent> queue_ ABSL_GUARDED_BY(mu_);  // read, not yet written
+  Response current_ ABSL_GUARDED_BY(mu_);          // being written
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool more_ ABSL_GUARDED_BY(mu_) = false;  // events may exist past cursor_
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace throughline::eventlog

@@ -1,0 +1,35 @@
+#include "libs/server/call.h"
+
+#include <chrono>
+
+#include "libs/log/log.h"
+
+namespace throughline::server {
+
+absl::StatusOr<CallContext> CallRuntime::Begin(const grpc::CallbackServerContext& context) const {
+  auto principal = authenticator_.Authenticate(context);
+  if (!principal.ok()) return principal.status();
+  const absl::Time now = absl::Now();
+  absl::Time deadline = now + max_call_time_;
+  const auto client_deadline = context.deadline();
+  if (client_deadline != std::chrono::system_clock::time_point::max()) {
+    deadline = std::min(deadline, absl::FromChrono(client_deadline));
+  }
+  if (deadline <= now) return errors::DeadlineExceeded("the deadline expired before the call");
+  return CallContext{*std::move(principal), deadline};
+}
+
+grpc::Status CallRuntime::Complete(const grpc::CallbackServerContext& context,
+                                   const absl::Status& status) const {
+  if (status.code() == absl::StatusCode::kInternal) {
+    log::Error("internal error", {{"peer", context.peer()}, {"error", status.ToString()}});
+  }
+  return errors::ToGrpcStatus(status);
+}
+
+absl::Status Overloaded() {
+  return errors::ResourceExhausted(
+      "OVERLOADED", "the server is overloaded: its work queue is full; retry with backoff");
+}
+
+}  // namespace throughline::server

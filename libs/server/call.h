@@ -1,0 +1,80 @@
+#pragma once
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/auth/auth.h"
+#include "libs/errors/errors.h"
+#include "libs/server/worker_pool.h"
+
+namespace throughline::server {
+
+// What a handler knows about the call it serves.
+struct CallContext {
+  // The verified caller.
+  auth::Principal principal;
+  // When the work must be done: the client's deadline, capped by the server's limit.
+  absl::Time deadline;
+};
+
+// What every RPC handler of a service needs from its host: the worker pool, the
+// authenticator and the deadline policy. Shared by all handlers; thread-safe.
+class CallRuntime {
+ public:
+  CallRuntime(WorkerPool& pool, const auth::TokenAuthenticator& authenticator,
+              absl::Duration max_call_time)
+      : pool_(pool), authenticator_(authenticator), max_call_time_(max_call_time) {}
+
+  // Authenticates the caller and derives the deadline of the work.
+  absl::StatusOr<CallContext> Begin(const grpc::CallbackServerContext& context) const;
+
+  // The status sent to the client: `status` unless the call was cancelled or ran out of time
+  // meanwhile; INTERNAL errors are logged with the method.
+  grpc::Status Complete(const grpc::CallbackServerContext& context,
+                        const absl::Status& status) const;
+
+  WorkerPool& pool() const { return pool_; }
+  const auth::TokenAuthenticator& authenticator() const { return authenticator_; }
+
+ private:
+  WorkerPool& pool_;
+  const auth::TokenAuthenticator& authenticator_;
+  const absl::Duration max_call_time_;
+};
+
+// The status answered when the worker queue is full.
+absl::Status Overloaded();
+
+// Serves a unary RPC: authenticates on the gRPC thread, then runs `handler(const
+// CallContext&) -> absl::Status` on the worker pool and finishes the call with its status.
+// The handler fills the response it captured; gRPC keeps request and response alive until
+// the reactor finishes.
+template <typename Handler>
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
+                                     const CallRuntime& runtime, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallContext> call = runtime.Begin(*context);
+  if (!call.ok()) {
+    reactor->Finish(errors::ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  const bool queued = runtime.pool().TrySubmit(
+      [context, reactor, &runtime, call = *std::move(call), handler = std::move(handler)]() {
+        absl::Status status;
+        if (context->IsCancelled()) {
+          status = absl::CancelledError("the client cancelled the call");
+        } else if (absl::Now() >= call.deadline) {
+          status = errors::DeadlineExceeded("the deadline expired while the call was queued");
+        } else {
+          status = handler(call);
+        }
+        reactor->Finish(runtime.Complete(*context, status));
+      });
+  if (!queued) reactor->Finish(errors::ToGrpcStatus(Overloaded()));
+  return reactor;
+}
+
+}  // namespace throughline::server

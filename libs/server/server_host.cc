@@ -1,0 +1,126 @@
+#include "libs/server/server_host.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "libs/errors/errors.h"
+#include "libs/log/log.h"
+
+namespace throughline::server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return errors::FailedPrecondition("FILE_UNREADABLE", path, "cannot read " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOptions& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
+  auto cert = ReadFile(tls.cert_file);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(tls.key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!tls.client_ca_file.empty()) {
+    auto ca = ReadFile(tls.client_ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+  }
+  ssl.client_certificate_request =
+      tls.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+ServerHost::ServerHost(ServerOptions options)
+    : options_(std::move(options)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      metrics_(*registry_) {}
+
+ServerHost::~ServerHost() { Shutdown(); }
+
+void ServerHost::AddService(grpc::Service* service) { services_.push_back(service); }
+
+absl::Status ServerHost::Start() {
+  if (!options_.admin_listen.empty()) {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(options_.admin_listen);
+      exposer_->RegisterCollectable(registry_);
+      admin_port_ = exposer_->GetListeningPorts().front();
+    } catch (const std::exception& e) {
+      return errors::Unavailable(
+          absl::StrCat("cannot listen on admin address ", options_.admin_listen, ": ", e.what()));
+    }
+  }
+
+  auto credentials = Credentials(options_.tls);
+  if (!credentials.ok()) return credentials.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, *credentials, &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(metrics_.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  for (grpc::Service* service : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return errors::Unavailable(absl::StrCat("cannot listen on ", options_.listen));
+  }
+  SetServing(true);
+  log::Info("server started", {{"service", options_.service_name},
+                               {"port", port_},
+                               {"admin_port", admin_port_},
+                               {"tls", !options_.tls.cert_file.empty()}});
+  return absl::OkStatus();
+}
+
+void ServerHost::SetServing(bool serving) {
+  if (server_ == nullptr) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  health->SetServingStatus(options_.service_name, serving);
+}
+
+void ServerHost::Shutdown() {
+  if (server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  SetServing(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  server_->Wait();
+  log::Info("server stopped", {{"service", options_.service_name}});
+}
+
+void BlockTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  return signal;
+}
+
+}  // namespace throughline::server

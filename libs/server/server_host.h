@@ -1,0 +1,85 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/server/metrics.h"
+#include "prometheus/exposer.h"
+#include "prometheus/registry.h"
+
+namespace throughline::server {
+
+struct TlsOptions {
+  // PEM files. TLS is on when cert_file is set.
+  std::string cert_file;
+  std::string key_file;
+  // CA that signs client certificates; with require_client_cert, mutual TLS.
+  std::string client_ca_file;
+  bool require_client_cert = false;
+};
+
+struct ServerOptions {
+  // Name in logs and health, e.g. "throughline.segment.v1.SegmentService".
+  std::string service_name;
+  // host:port of the gRPC endpoint; port 0 picks a free port (tests).
+  std::string listen = "127.0.0.1:0";
+  // host:port of the admin HTTP endpoint serving /metrics; empty: none.
+  std::string admin_listen;
+  int max_receive_message_bytes = 4 << 20;
+  int max_concurrent_streams = 1000;
+  TlsOptions tls;
+  // How long in-flight calls get to finish on shutdown before they are cancelled.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+};
+
+// A gRPC server with what every Throughline service has: grpc.health.v1, server reflection,
+// go-grpc-prometheus metrics on an admin port, message-size and stream limits, optional
+// (mutual) TLS and an orderly shutdown.
+class ServerHost {
+ public:
+  explicit ServerHost(ServerOptions options);
+  ~ServerHost();  // Shutdown().
+  ServerHost(const ServerHost&) = delete;
+  ServerHost& operator=(const ServerHost&) = delete;
+
+  // Registers a service (not owned; it must outlive the host). Before Start().
+  void AddService(grpc::Service* service);
+
+  // Binds both endpoints and starts serving; health is SERVING afterwards.
+  absl::Status Start();
+
+  int port() const { return port_; }
+  int admin_port() const { return admin_port_; }
+  prometheus::Registry& registry() { return *registry_; }
+
+  // Reports SERVING or NOT_SERVING on grpc.health.v1 (overall and for the service).
+  void SetServing(bool serving);
+
+  // Health NOT_SERVING, stop accepting calls, let in-flight ones finish within the grace
+  // period, cancel the rest. Idempotent. Never call it from a signal handler.
+  void Shutdown();
+
+ private:
+  const ServerOptions options_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  GrpcMetrics metrics_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  int admin_port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later: call it
+// first in main(), then WaitForTerminationSignal() receives them synchronously.
+void BlockTerminationSignals();
+
+// Waits until SIGTERM or SIGINT arrives; returns the signal number.
+int WaitForTerminationSignal();
+
+}  // namespace throughline::server

@@ -1,0 +1,123 @@
+#include "libs/server/service_flags.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/errors/errors.h"
+#include "libs/log/log.h"
+
+namespace throughline::server {
+
+void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& default_listen,
+                     const std::string& default_admin_listen) {
+  flags.listen = default_listen;
+  flags.admin_listen = default_admin_listen;
+  app.add_option("--listen", flags.listen, "gRPC address host:port")
+      ->envname("THROUGHLINE_LISTEN")
+      ->capture_default_str();
+  app.add_option("--admin_listen", flags.admin_listen,
+                 "Admin HTTP address serving /metrics; empty disables it")
+      ->envname("THROUGHLINE_ADMIN_LISTEN")
+      ->capture_default_str();
+  app.add_option("--database_url", flags.database_url, "libpq connection string (required)")
+      ->envname("THROUGHLINE_DATABASE_URL");
+  app.add_option("--tokens_file", flags.tokens_file,
+                 "Bearer tokens: one '<token> <organization> <principal> <role>' per line")
+      ->envname("THROUGHLINE_TOKENS_FILE");
+  app.add_flag("--dev_token", flags.dev_token,
+               "Accept the development token 'dev-token' as admin of organization 'demo' "
+               "(local use only)")
+      ->envname("THROUGHLINE_DEV_TOKEN");
+  app.add_option("--workers", flags.workers, "Threads for database work")
+      ->envname("THROUGHLINE_WORKERS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--max_queue", flags.max_queue,
+                 "Calls waiting for a worker before new ones get RESOURCE_EXHAUSTED")
+      ->envname("THROUGHLINE_MAX_QUEUE")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--db_pool_size", flags.db_pool_size, "Database connections")
+      ->envname("THROUGHLINE_DB_POOL_SIZE")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--max_call_seconds", flags.max_call_seconds,
+                 "Deadline of a call whose client sets none")
+      ->envname("THROUGHLINE_MAX_CALL_SECONDS")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--shutdown_grace_seconds", flags.shutdown_grace_seconds,
+                 "Time in-flight calls get to finish on SIGTERM")
+      ->envname("THROUGHLINE_SHUTDOWN_GRACE_SECONDS")
+      ->check(CLI::Range(0, 600))
+      ->capture_default_str();
+  app.add_option("--max_receive_message_bytes", flags.max_receive_message_bytes,
+                 "Largest request message accepted")
+      ->envname("THROUGHLINE_MAX_RECEIVE_MESSAGE_BYTES")
+      ->capture_default_str();
+  app.add_option("--max_concurrent_streams", flags.max_concurrent_streams,
+                 "Concurrent calls per client connection")
+      ->envname("THROUGHLINE_MAX_CONCURRENT_STREAMS")
+      ->capture_default_str();
+  app.add_option("--log_level", flags.log_level, "debug, info, warning or error")
+      ->envname("THROUGHLINE_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_option("--tls_cert", flags.tls.cert_file, "PEM certificate chain; enables TLS")
+      ->envname("THROUGHLINE_TLS_CERT");
+  app.add_option("--tls_key", flags.tls.key_file, "PEM private key of --tls_cert")
+      ->envname("THROUGHLINE_TLS_KEY");
+  app.add_option("--tls_client_ca", flags.tls.client_ca_file,
+                 "PEM CA that signs client certificates")
+      ->envname("THROUGHLINE_TLS_CLIENT_CA");
+  app.add_flag("--tls_require_client_cert", flags.tls.require_client_cert,
+               "Mutual TLS: refuse clients without a certificate signed by --tls_client_ca")
+      ->envname("THROUGHLINE_TLS_REQUIRE_CLIENT_CERT");
+}
+
+absl::Status ApplyServiceFlags(const ServiceFlags& flags) {
+  auto level = log::ParseLevel(flags.log_level);
+  if (!level.ok()) return level.status();
+  log::SetMinLevel(*level);
+  if (flags.database_url.empty()) {
+    return errors::InvalidField("--database_url",
+                                "required (or THROUGHLINE_DATABASE_URL); tools/run starts a "
+                                "private PostgreSQL and passes it");
+  }
+  if (!flags.tls.cert_file.empty() && flags.tls.key_file.empty()) {
+    return errors::InvalidField("--tls_key", "required with --tls_cert");
+  }
+  if (flags.tls.require_client_cert && flags.tls.client_ca_file.empty()) {
+    return errors::InvalidField("--tls_client_ca", "required with --tls_require_client_cert");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags) {
+  auth::TokenAuthenticator authenticator;
+  if (!flags.tokens_file.empty()) {
+    auto loaded = auth::TokenAuthenticator::FromFile(flags.tokens_file);
+    if (!loaded.ok()) return loaded.status();
+    authenticator = *std::move(loaded);
+  }
+  if (flags.dev_token) {
+    authenticator.Add(auth::kDevelopmentToken, auth::DevelopmentPrincipal());
+    log::Warning("development token accepted: every caller holding it is admin of "
+                 "organization 'demo'; do not use --dev_token outside local use");
+  }
+  if (authenticator.size() == 0) {
+    return errors::InvalidField("--tokens_file", "no tokens: give --tokens_file or --dev_token");
+  }
+  return authenticator;
+}
+
+ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_name) {
+  ServerOptions options;
+  options.service_name = std::move(service_name);
+  options.listen = flags.listen;
+  options.admin_listen = flags.admin_listen;
+  options.max_receive_message_bytes = flags.max_receive_message_bytes;
+  options.max_concurrent_streams = flags.max_concurrent_streams;
+  options.tls = flags.tls;
+  options.shutdown_grace = absl::Seconds(flags.shutdown_grace_seconds);
+  return options;
+}
+
+}  // namespace throughline::server

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/server/server_host.h"
+
+namespace throughline::server {
+
+// The flags every service binary has. Each flag can also be set with the environment
+// variable named after it: --database_url ↔ THROUGHLINE_DATABASE_URL.
+struct ServiceFlags {
+  std::string listen;
+  std::string admin_listen;
+  std::string database_url;
+  std::string tokens_file;
+  bool dev_token = false;
+  int workers = 8;
+  int max_queue = 1000;
+  int db_pool_size = 8;
+  int max_call_seconds = 30;
+  int shutdown_grace_seconds = 5;
+  int max_receive_message_bytes = 4 << 20;
+  int max_concurrent_streams = 1000;
+  std::string log_level = "info";
+  TlsOptions tls;
+};
+
+// Registers the common flags on `app` with these defaults for the addresses.
+void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& default_listen,
+                     const std::string& default_admin_listen);
+
+// Applies --log_level and checks the flags that need a value.
+absl::Status ApplyServiceFlags(const ServiceFlags& flags);
+
+// The token authenticator the flags describe: the tokens file, plus the development token
+// with --dev_token. Fails when neither is given, so a server never accepts nobody silently.
+absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags);
+
+// Server options from the flags.
+ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_name);
+
+}  // namespace throughline::server

@@ -1,0 +1,484 @@
+#include "services/segment/segment_catalog.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/api/changes.h"
+#include "libs/api/etag.h"
+#include "libs/api/field_mask.h"
+#include "libs/api/filter.h"
+#include "libs/api/page_token.h"
+#include "libs/api/resource_name.h"
+#include "libs/api/uuid.h"
+#include "libs/auth/auth.h"
+#include "libs/db/idempotency.h"
+#include "libs/db/transaction.h"
+#include "services/segment/segment_store.h"
+#include "throughline/segment/v1/events.pb.h"
+#include "services/segment/segment_validation.h"
+
+namespace throughline::segment {
+namespace {
+
+using auth::Access;
+using google::protobuf::util::TimeUtil;
+
+const std::vector<std::string> kMarketUpdatable = {"display_name", "decision", "rationale",
+                                                   "evidence_notes"};
+const std::vector<std::string> kSegmentUpdatable = {"display_name", "description", "needs",
+                                                    "targeting", "priority"};
+
+absl::BitGenRef Random() {
+  thread_local absl::BitGen generator;
+  return generator;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  // PostgreSQL keeps microseconds; so do the resources.
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+// Parses `name` against `pattern` and checks the caller may act on its organization.
+absl::StatusOr<std::vector<std::string>> AuthorizedName(const server::CallContext& call,
+                                                        std::string_view pattern,
+                                                        std::string_view name,
+                                                        std::string_view field, Access access,
+                                                        bool allow_wildcard = false) {
+  auto ids = api::ParseName(pattern, name, field, allow_wildcard);
+  if (!ids.ok()) return ids.status();
+  if (absl::Status allowed = auth::Authorize(call.principal, (*ids)[0], access); !allowed.ok()) {
+    return allowed;
+  }
+  return ids;
+}
+
+// The id of a new resource: the client's, validated, or a generated one.
+absl::StatusOr<std::string> NewResourceId(std::string_view requested, std::string_view field) {
+  if (requested.empty()) return api::NewUuid(Random());
+  if (absl::Status valid = api::ValidateResourceId(requested, field); !valid.ok()) return valid;
+  return std::string(requested);
+}
+
+std::string MarketName(const std::string& organization, const std::string& market) {
+  return absl::StrCat("organizations/", organization, "/markets/", market);
+}
+
+std::string SegmentName(const std::string& organization, const std::string& market,
+                        const std::string& segment) {
+  return absl::StrCat(MarketName(organization, market), "/segments/", segment);
+}
+
+// Clears what clients cannot set, so that stored resources hold only server values there.
+template <typename Resource>
+void ClearOutputOnly(Resource& resource) {
+  resource.clear_name();
+  resource.clear_uid();
+  resource.clear_create_time();
+  resource.clear_update_time();
+  resource.clear_etag();
+}
+
+// Event payloads: the before and after snapshots and the changed field paths.
+template <typename Data, typename Resource>
+Data Changed(const Resource& before, const Resource& after, std::vector<std::string> paths) {
+  Data data;
+  *data.mutable_before() = before;
+  *data.mutable_after() = after;
+  for (auto& path : paths) data.add_changed_paths(std::move(path));
+  return data;
+}
+
+template <typename Data, typename Resource>
+Data Created(const Resource& after) {
+  Data data;
+  *data.mutable_after() = after;
+  for (auto& path : api::AllPaths(after)) data.add_changed_paths(std::move(path));
+  return data;
+}
+
+template <typename Data, typename Resource>
+Data Deleted(const Resource& before) {
+  Data data;
+  *data.mutable_before() = before;
+  for (auto& path : api::AllPaths(before)) data.add_changed_paths(std::move(path));
+  return data;
+}
+
+// Reads a filter of `field = VALUE` terms into the values of the allowed fields.
+absl::StatusOr<std::map<std::string, std::string>> FilterValues(
+    std::string_view filter, const std::vector<std::string>& allowed) {
+  auto terms = api::ParseFilter(filter, allowed);
+  if (!terms.ok()) return terms.status();
+  std::map<std::string, std::string> values;
+  for (auto& term : *terms) values[term.field] = std::move(term.value);
+  return values;
+}
+
+}  // namespace
+
+SegmentCatalog::SegmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
+                               Clock clock)
+    : pool_(pool), events_(events), clock_(std::move(clock)) {}
+
+absl::Time SegmentCatalog::Now() const { return clock_(); }
+
+// ---------------------------------------------------------------------------------- markets
+
+absl::Status SegmentCatalog::CreateMarket(const server::CallContext& call,
+                                          const v1::CreateMarketRequest& request,
+                                          v1::Market* market) {
+  auto parent = AuthorizedName(call, "organizations/{organization}", request.parent(), "parent",
+                               Access::kWrite);
+  if (!parent.ok()) return parent.status();
+  const std::string& organization = (*parent)[0];
+  errors::Violations violations;
+  auto market_id = NewResourceId(request.market_id(), "market_id");
+  if (!market_id.ok()) return market_id.status();
+  if (!request.has_market()) {
+    violations.Add("market", "market is required");
+  } else {
+    ValidateMarket(request.market(), "market", violations);
+  }
+  if (request.request_id().size() > 100) {
+    violations.Add("request_id", "request_id is longer than 100 characters");
+  }
+  if (!violations.empty()) return violations.ToStatus();
+
+  const db::IdempotencyKey key{organization, "CreateMarket", request.request_id()};
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+    return db::RunIdempotent(tx, key, request, market, [&]() -> absl::Status {
+      *market = request.market();
+      ClearOutputOnly(*market);
+      const absl::Time now = Now();
+      market->set_name(MarketName(organization, *market_id));
+      market->set_uid(api::NewUuid(Random()));
+      *market->mutable_create_time() = ToTimestamp(now);
+      *market->mutable_update_time() = ToTimestamp(now);
+      market->set_etag(api::MakeEtag(market->uid(), 1));
+      if (!SegmentStore::InsertMarket(tx, organization, *market_id, 1, *market)) {
+        return errors::AlreadyExists("market", market->name());
+      }
+      events_.Append(tx, organization, kMarketCreated, market->name(), 1,
+                     Created<v1::MarketEventData>(*market),
+                     now, Random());
+      return absl::OkStatus();
+    });
+  });
+}
+
+absl::Status SegmentCatalog::GetMarket(const server::CallContext& call,
+                                       const v1::GetMarketRequest& request, v1::Market* market) {
+  auto ids = AuthorizedName(call, kMarketPattern, request.name(), "name", Access::kRead);
+  if (!ids.ok()) return ids.status();
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored = SegmentStore::FindMarket(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
+    if (!stored) return errors::NotFound("market", request.name());
+    *market = std::move(stored->resource);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::ListMarkets(const server::CallContext& call,
+                                         const v1::ListMarketsRequest& request,
+                                         v1::ListMarketsResponse* response) {
+  auto parent = AuthorizedName(call, "organizations/{organization}", request.parent(), "parent",
+                               Access::kRead);
+  if (!parent.ok()) return parent.status();
+  auto page_size = api::ResolvePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  auto filter = FilterValues(request.filter(), {"decision"});
+  if (!filter.ok()) return filter.status();
+  std::string decision = (*filter)["decision"];
+  if (!decision.empty()) {
+    v1::Market::Decision parsed;
+    if (!v1::Market::Decision_Parse(decision, &parsed) ||
+        parsed == v1::Market::DECISION_UNSPECIFIED) {
+      return errors::InvalidField("filter", absl::StrCat("decision \"", decision,
+                                                         "\" is not COMPETE, WATCH or EXIT"));
+    }
+  }
+  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
+  int64_t after_key = 0;
+  if (!request.page_token().empty()) {
+    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, Now());
+    if (!decoded.ok()) return decoded.status();
+    after_key = *decoded;
+  }
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+    response->Clear();
+    auto rows =
+        SegmentStore::ListMarkets(tx, (*parent)[0], decision, after_key, *page_size + 1);
+    const bool more = static_cast<int>(rows.size()) > *page_size;
+    if (more) rows.pop_back();
+    for (auto& row : rows) *response->add_markets() = std::move(row.resource);
+    if (more) {
+      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, Now()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::UpdateMarket(const server::CallContext& call,
+                                          const v1::UpdateMarketRequest& request,
+                                          v1::Market* market) {
+  auto ids = AuthorizedName(call, kMarketPattern, request.market().name(), "market.name",
+                            Access::kWrite);
+  if (!ids.ok()) return ids.status();
+  auto paths = api::ResolveUpdateMask(request.update_mask(), kMarketUpdatable);
+  if (!paths.ok()) return paths.status();
+  const std::string& organization = (*ids)[0];
+  const std::string& market_id = (*ids)[1];
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored = SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true);
+    if (!stored) return errors::NotFound("market", request.market().name());
+    const v1::Market& before = stored->resource;
+    if (auto etag = api::CheckEtag(request.market().etag(), before.etag(), before.name());
+        !etag.ok()) {
+      return etag;
+    }
+    v1::Market after = before;
+    api::ApplyUpdate(request.market(), *paths, &after);
+    errors::Violations violations;
+    ValidateMarket(after, "market", violations);
+    if (!violations.empty()) return violations.ToStatus();
+    std::vector<std::string> changed = api::ChangedPaths(before, after, kMarketUpdatable);
+    if (changed.empty()) {
+      *market = before;
+      return absl::OkStatus();
+    }
+    const int64_t version = stored->version + 1;
+    const absl::Time now = Now();
+    *after.mutable_update_time() = ToTimestamp(now);
+    after.set_etag(api::MakeEtag(after.uid(), version));
+    SegmentStore::UpdateMarket(tx, organization, market_id, version, after);
+    events_.Append(tx, organization, kMarketChanged, after.name(), version,
+                   Changed<v1::MarketEventData>(before, after, std::move(changed)), now,
+                   Random());
+    *market = std::move(after);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::DeleteMarket(const server::CallContext& call,
+                                          const v1::DeleteMarketRequest& request) {
+  auto ids = AuthorizedName(call, kMarketPattern, request.name(), "name", Access::kWrite);
+  if (!ids.ok()) return ids.status();
+  const std::string& organization = (*ids)[0];
+  const std::string& market_id = (*ids)[1];
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored = SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true);
+    if (!stored) return errors::NotFound("market", request.name());
+    const v1::Market& market = stored->resource;
+    if (auto etag = api::CheckEtag(request.etag(), market.etag(), market.name()); !etag.ok()) {
+      return etag;
+    }
+    const auto segments = SegmentStore::LockSegmentsOfMarket(tx, organization, market_id);
+    if (!segments.empty() && !request.force()) {
+      return errors::FailedPrecondition(
+          "MARKET_HAS_SEGMENTS", market.name(),
+          absl::StrCat("market has ", segments.size(),
+                       " segment(s); delete them first or set force to delete them too"));
+    }
+    const absl::Time now = Now();
+    for (const auto& segment : segments) {
+      SegmentStore::DeleteSegment(tx, organization, market_id,
+                                  segment.resource.name().substr(
+                                      segment.resource.name().rfind('/') + 1));
+      events_.Append(tx, organization, kSegmentDeleted, segment.resource.name(),
+                     segment.resource.revision(),
+                     Deleted<v1::SegmentEventData>(segment.resource),
+                     now, Random());
+    }
+    SegmentStore::DeleteMarket(tx, organization, market_id);
+    events_.Append(tx, organization, kMarketDeleted, market.name(), 0,
+                   Deleted<v1::MarketEventData>(market), now,
+                   Random());
+    return absl::OkStatus();
+  });
+}
+
+// --------------------------------------------------------------------------------- segments
+
+absl::Status SegmentCatalog::CreateSegment(const server::CallContext& call,
+                                           const v1::CreateSegmentRequest& request,
+                                           v1::Segment* segment) {
+  auto parent = AuthorizedName(call, kMarketPattern, request.parent(), "parent", Access::kWrite);
+  if (!parent.ok()) return parent.status();
+  const std::string& organization = (*parent)[0];
+  const std::string& market_id = (*parent)[1];
+  errors::Violations violations;
+  auto segment_id = NewResourceId(request.segment_id(), "segment_id");
+  if (!segment_id.ok()) return segment_id.status();
+  if (!request.has_segment()) {
+    violations.Add("segment", "segment is required");
+  } else {
+    ValidateSegment(request.segment(), "segment", violations);
+  }
+  if (request.request_id().size() > 100) {
+    violations.Add("request_id", "request_id is longer than 100 characters");
+  }
+  if (!violations.empty()) return violations.ToStatus();
+
+  const db::IdempotencyKey key{organization, "CreateSegment", request.request_id()};
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+    return db::RunIdempotent(tx, key, request, segment, [&]() -> absl::Status {
+      // Lock the market so that a concurrent delete cannot orphan the new segment.
+      if (!SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true)) {
+        return errors::NotFound("market", request.parent());
+      }
+      *segment = request.segment();
+      ClearOutputOnly(*segment);
+      const absl::Time now = Now();
+      segment->set_name(SegmentName(organization, market_id, *segment_id));
+      segment->set_uid(api::NewUuid(Random()));
+      segment->set_revision(1);
+      *segment->mutable_create_time() = ToTimestamp(now);
+      *segment->mutable_update_time() = ToTimestamp(now);
+      segment->set_etag(api::MakeEtag(segment->uid(), 1));
+      if (!SegmentStore::InsertSegment(tx, organization, market_id, *segment_id, *segment)) {
+        return errors::AlreadyExists("segment", segment->name());
+      }
+      events_.Append(tx, organization, kSegmentCreated, segment->name(), 1,
+                     Created<v1::SegmentEventData>(*segment),
+                     now, Random());
+      return absl::OkStatus();
+    });
+  });
+}
+
+absl::Status SegmentCatalog::GetSegment(const server::CallContext& call,
+                                        const v1::GetSegmentRequest& request,
+                                        v1::Segment* segment) {
+  auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kRead);
+  if (!ids.ok()) return ids.status();
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored =
+        SegmentStore::FindSegment(tx, (*ids)[0], (*ids)[1], (*ids)[2], /*for_update=*/false);
+    if (!stored) return errors::NotFound("segment", request.name());
+    *segment = std::move(stored->resource);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
+                                          const v1::ListSegmentsRequest& request,
+                                          v1::ListSegmentsResponse* response) {
+  auto parent = AuthorizedName(call, kMarketPattern, request.parent(), "parent", Access::kRead,
+                               /*allow_wildcard=*/true);
+  if (!parent.ok()) return parent.status();
+  auto page_size = api::ResolvePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  auto filter = FilterValues(request.filter(), {"targeting", "market"});
+  if (!filter.ok()) return filter.status();
+
+  SegmentQuery query;
+  query.organization = (*parent)[0];
+  query.market_id = (*parent)[1] == "-" ? "" : (*parent)[1];
+  query.limit = *page_size + 1;
+  if (const std::string& targeting = (*filter)["targeting"]; !targeting.empty()) {
+    v1::Segment::Targeting parsed;
+    if (!v1::Segment::Targeting_Parse(targeting, &parsed) ||
+        parsed == v1::Segment::TARGETING_UNSPECIFIED) {
+      return errors::InvalidField(
+          "filter", absl::StrCat("targeting \"", targeting,
+                                 "\" is not TARGETED, CANDIDATE or DEPRIORITIZED"));
+    }
+    query.targeting = targeting;
+  }
+  if (const std::string& market = (*filter)["market"]; !market.empty()) {
+    auto market_ids = api::ParseName(kMarketPattern, market, "filter");
+    if (!market_ids.ok()) return market_ids.status();
+    if ((*market_ids)[0] != query.organization ||
+        (!query.market_id.empty() && query.market_id != (*market_ids)[1])) {
+      return errors::InvalidField(
+          "filter", absl::StrCat("market \"", market, "\" is not under parent \"",
+                                 request.parent(), "\""));
+    }
+    query.market_id = (*market_ids)[1];
+  }
+  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
+  if (!request.page_token().empty()) {
+    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, Now());
+    if (!decoded.ok()) return decoded.status();
+    query.after_key = *decoded;
+  }
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+    response->Clear();
+    auto rows = SegmentStore::ListSegments(tx, query);
+    const bool more = static_cast<int>(rows.size()) > *page_size;
+    if (more) rows.pop_back();
+    for (auto& row : rows) *response->add_segments() = std::move(row.resource);
+    if (more) {
+      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, Now()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::UpdateSegment(const server::CallContext& call,
+                                           const v1::UpdateSegmentRequest& request,
+                                           v1::Segment* segment) {
+  auto ids = AuthorizedName(call, kSegmentPattern, request.segment().name(), "segment.name",
+                            Access::kWrite);
+  if (!ids.ok()) return ids.status();
+  auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
+  if (!paths.ok()) return paths.status();
+  const std::string& organization = (*ids)[0];
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored =
+        SegmentStore::FindSegment(tx, organization, (*ids)[1], (*ids)[2], /*for_update=*/true);
+    if (!stored) return errors::NotFound("segment", request.segment().name());
+    const v1::Segment& before = stored->resource;
+    if (auto etag = api::CheckEtag(request.segment().etag(), before.etag(), before.name());
+        !etag.ok()) {
+      return etag;
+    }
+    v1::Segment after = before;
+    api::ApplyUpdate(request.segment(), *paths, &after);
+    errors::Violations violations;
+    ValidateSegment(after, "segment", violations);
+    if (!violations.empty()) return violations.ToStatus();
+    std::vector<std::string> changed = api::ChangedPaths(before, after, kSegmentUpdatable);
+    if (changed.empty()) {
+      *segment = before;
+      return absl::OkStatus();
+    }
+    const absl::Time now = Now();
+    after.set_revision(before.revision() + 1);
+    *after.mutable_update_time() = ToTimestamp(now);
+    after.set_etag(api::MakeEtag(after.uid(), after.revision()));
+    SegmentStore::UpdateSegment(tx, organization, (*ids)[1], (*ids)[2], after);
+    events_.Append(tx, organization, kSegmentChanged, after.name(), after.revision(),
+                   Changed<v1::SegmentEventData>(before, after, std::move(changed)), now,
+                   Random());
+    *segment = std::move(after);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SegmentCatalog::DeleteSegment(const server::CallContext& call,
+                                           const v1::DeleteSegmentRequest& request) {
+  auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kWrite);
+  if (!ids.ok()) return ids.status();
+  const std::string& organization = (*ids)[0];
+  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+    auto stored =
+        SegmentStore::FindSegment(tx, organization, (*ids)[1], (*ids)[2], /*for_update=*/true);
+    if (!stored) return errors::NotFound("segment", request.name());
+    const v1::Segment& segment = stored->resource;
+    if (auto etag = api::CheckEtag(request.etag(), segment.etag(), segment.name()); !etag.ok()) {
+      return etag;
+    }
+    SegmentStore::DeleteSegment(tx, organization, (*ids)[1], (*ids)[2]);
+    events_.Append(tx, organization, kSegmentDeleted, segment.name(), segment.revision(),
+                   Deleted<v1::SegmentEventData>(segment),
+                   Now(), Random());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace throughline::segment

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/db/connection_pool.h"
+#include "libs/eventlog/event_log.h"
+#include "libs/server/call.h"
+#include "throughline/segment/v1/segment_service.pb.h"
+
+namespace throughline::segment {
+
+// Event types of the segment log.
+inline constexpr char kMarketCreated[] = "throughline.segment.v1.market_created";
+inline constexpr char kMarketChanged[] = "throughline.segment.v1.market_changed";
+inline constexpr char kMarketDeleted[] = "throughline.segment.v1.market_deleted";
+inline constexpr char kSegmentCreated[] = "throughline.segment.v1.segment_created";
+inline constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
+inline constexpr char kSegmentDeleted[] = "throughline.segment.v1.segment_deleted";
+
+inline constexpr char kMarketPattern[] = "organizations/{organization}/markets/{market}";
+inline constexpr char kSegmentPattern[] =
+    "organizations/{organization}/markets/{market}/segments/{segment}";
+
+// The markets and segments of every organization: validation, authorization, storage and the
+// event of each change, in one transaction per request. Independent of gRPC: the service
+// calls it from a worker thread, tests may call it directly.
+class SegmentCatalog {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  SegmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events, Clock clock);
+
+  absl::Status CreateMarket(const server::CallContext& call, const v1::CreateMarketRequest& request,
+                            v1::Market* market);
+  absl::Status GetMarket(const server::CallContext& call, const v1::GetMarketRequest& request,
+                         v1::Market* market);
+  absl::Status ListMarkets(const server::CallContext& call, const v1::ListMarketsRequest& request,
+                           v1::ListMarketsResponse* response);
+  absl::Status UpdateMarket(const server::CallContext& call, const v1::UpdateMarketRequest& request,
+                            v1::Market* market);
+  absl::Status DeleteMarket(const server::CallContext& call, const v1::DeleteMarketRequest& request);
+
+  absl::Status CreateSegment(const server::CallContext& call,
+                             const v1::CreateSegmentRequest& request, v1::Segment* segment);
+  absl::Status GetSegment(const server::CallContext& call, const v1::GetSegmentRequest& request,
+                          v1::Segment* segment);
+  absl::Status ListSegments(const server::CallContext& call,
+                            const v1::ListSegmentsRequest& request,
+                            v1::ListSegmentsResponse* response);
+  absl::Status UpdateSegment(const server::CallContext& call,
+                             const v1::UpdateSegmentRequest& request, v1::Segment* segment);
+  absl::Status DeleteSegment(const server::CallContext& call,
+                             const v1::DeleteSegmentRequest& request);
+
+ private:
+  absl::Time Now() const;
+
+  db::ConnectionPool& pool_;
+  const eventlog::EventLog& events_;
+  const Clock clock_;
+};
+
+}  // namespace throughline::segment

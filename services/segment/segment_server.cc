@@ -1,0 +1,51 @@
+#include "services/segment/segment_server.h"
+
+#include <utility>
+
+#include "libs/db/migrations.h"
+
+namespace throughline::segment {
+
+// Embedded from services/segment/migrations by CMake.
+const std::vector<db::Migration>& SegmentMigrations();
+
+SegmentServer::SegmentServer(const server::ServiceFlags& flags,
+                             auth::TokenAuthenticator authenticator)
+    : authenticator_(std::move(authenticator)),
+      pool_(db::PoolOptions{.url = flags.database_url,
+                            .schema = kSchema,
+                            .size = flags.db_pool_size}),
+      workers_(flags.workers, flags.max_queue),
+      events_("segment", kSchema),
+      notifier_(pool_, events_.channel()),
+      runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
+      catalog_(pool_, events_, [] { return absl::Now(); }),
+      service_(catalog_, runtime_,
+               eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
+      host_(std::make_unique<server::ServerHost>(
+          server::ServerOptionsFrom(flags, "throughline.segment.v1.SegmentService"))) {}
+
+absl::StatusOr<std::unique_ptr<SegmentServer>> SegmentServer::Start(
+    const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator) {
+  if (absl::Status migrated = db::ApplyMigrations(flags.database_url, kSchema,
+                                                  SegmentMigrations());
+      !migrated.ok()) {
+    return migrated;
+  }
+  std::unique_ptr<SegmentServer> server(new SegmentServer(flags, std::move(authenticator)));
+  server->notifier_.Start();
+  server->host_->AddService(&server->service_);
+  if (absl::Status started = server->host_->Start(); !started.ok()) return started;
+  return server;
+}
+
+SegmentServer::~SegmentServer() { Shutdown(); }
+
+void SegmentServer::Shutdown() {
+  host_->SetServing(false);
+  notifier_.CloseAll();
+  host_->Shutdown();
+  workers_.Shutdown();
+}
+
+}  // namespace throughline::segment

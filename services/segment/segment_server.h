@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/db/connection_pool.h"
+#include "libs/eventlog/event_log.h"
+#include "libs/eventlog/notifier.h"
+#include "libs/server/call.h"
+#include "libs/server/server_host.h"
+#include "libs/server/service_flags.h"
+#include "libs/server/worker_pool.h"
+#include "services/segment/segment_catalog.h"
+#include "services/segment/segment_service.h"
+
+namespace throughline::segment {
+
+// The database schema of the segment service.
+inline constexpr char kSchema[] = "segment";
+
+// A running segment service: migrations applied, database pool, workers, event notifier and
+// the gRPC server. main() runs one until SIGTERM; tests run one in-process on port 0.
+class SegmentServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<SegmentServer>> Start(
+      const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator);
+
+  ~SegmentServer();  // Shutdown().
+
+  int port() const { return host_->port(); }
+  int admin_port() const { return host_->admin_port(); }
+
+  // Health NOT_SERVING, end event streams, drain calls, stop workers. Idempotent.
+  void Shutdown();
+
+ private:
+  SegmentServer(const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator);
+
+  // Declared in construction order; destroyed in reverse.
+  const auth::TokenAuthenticator authenticator_;
+  db::ConnectionPool pool_;
+  server::WorkerPool workers_;
+  eventlog::EventLog events_;
+  eventlog::EventNotifier notifier_;
+  server::CallRuntime runtime_;
+  SegmentCatalog catalog_;
+  SegmentService service_;
+  std::unique_ptr<server::ServerHost> host_;
+};
+
+}  // namespace throughline::segment
