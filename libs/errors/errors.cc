@@ -18,7 +18,7 @@ std::string ToStd(absl::string_view s) { return std::string(s.data(), s.size());
 // Builds a non-OK status with an ErrorInfo, the detail every Throughline error carries.
 absl::Status Make(absl::StatusCode code, std::string_view message, std::string_view reason,
                   std::map<std::string, std::string> metadata = {}) {
-  return WithErrorInfo(absl::Status(code, ToAbsl(message)), reason, std::move(metadata));
+  return WithErrorInfo(absl::Status(code, ToValidUtf8(message)), reason, std::move(metadata));
 }
 
 template <typename Detail>
@@ -38,24 +38,69 @@ std::string CodeName(absl::StatusCode code) {
 
 }  // namespace
 
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  auto byte = [&](size_t j) { return static_cast<unsigned char>(text[j]); };
+  auto in = [&](size_t j, unsigned char lo, unsigned char hi) {
+    return j < text.size() && byte(j) >= lo && byte(j) <= hi;
+  };
+  if (i >= text.size()) return 0;
+  const unsigned char b = byte(i);
+  if (b < 0x80) return 1;
+  if (b >= 0xC2 && b <= 0xDF) return in(i + 1, 0x80, 0xBF) ? 2 : 0;
+  if (b >= 0xE0 && b <= 0xEF) {
+    const unsigned char lo = b == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b == 0xED ? 0x9F : 0xBF;
+    return in(i + 1, lo, hi) && in(i + 2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (b >= 0xF0 && b <= 0xF4) {
+    const unsigned char lo = b == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b == 0xF4 ? 0x8F : 0xBF;
+    return in(i + 1, lo, hi) && in(i + 2, 0x80, 0xBF) && in(i + 3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
 std::string Quote(std::string_view value) {
   constexpr size_t kMaxQuoted = 200;
   constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
-  for (size_t i = 0; i < value.size() && i < kMaxQuoted; ++i) {
+  size_t i = 0;
+  while (i < value.size()) {
     const unsigned char c = static_cast<unsigned char>(value[i]);
+    const size_t length = Utf8SequenceLength(value, i);
+    if (i + std::max<size_t>(length, 1) > kMaxQuoted) break;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7F) {
+    } else if (c < 0x20 || c == 0x7F || length == 0) {
       out += "\\x";
       out += kHex[c >> 4];
       out += kHex[c & 0xF];
     } else {
-      out += static_cast<char>(c);
+      out.append(value.substr(i, length));
+      i += length;
+      continue;
     }
+    ++i;
   }
-  out += value.size() > kMaxQuoted ? "\"..." : "\"";
+  out += i < value.size() ? "\"..." : "\"";
   return out;
 }
 
@@ -76,8 +121,8 @@ absl::Status InvalidArgument(std::vector<FieldViolation> violations) {
     if (!v.field.empty()) absl::StrAppend(&message, v.field, ": ");
     absl::StrAppend(&message, v.description);
     google::rpc::BadRequest::FieldViolation* out = bad_request.add_field_violations();
-    out->set_field(v.field);
-    out->set_description(v.description);
+    out->set_field(ToValidUtf8(v.field));
+    out->set_description(ToValidUtf8(v.description));
   }
   absl::Status status = Make(absl::StatusCode::kInvalidArgument, message, "INVALID_ARGUMENT");
   SetDetail(status, bad_request);
@@ -110,10 +155,10 @@ absl::Status Violations::ToStatus() const {
 absl::Status NotFound(std::string_view resource_type, std::string_view name) {
   absl::Status status = Make(absl::StatusCode::kNotFound,
                              absl::StrCat(ToAbsl(resource_type), " ", Quote(name), " not found"),
-                             "NOT_FOUND", {{"resource", std::string(name)}});
+                             "NOT_FOUND", {{"resource", ToValidUtf8(name)}});
   google::rpc::ResourceInfo info;
-  info.set_resource_type(std::string(resource_type));
-  info.set_resource_name(std::string(name));
+  info.set_resource_type(ToValidUtf8(resource_type));
+  info.set_resource_name(ToValidUtf8(name));
   info.set_description("not found");
   SetDetail(status, info);
   return status;
@@ -123,10 +168,10 @@ absl::Status AlreadyExists(std::string_view resource_type, std::string_view name
   absl::Status status =
       Make(absl::StatusCode::kAlreadyExists,
            absl::StrCat(ToAbsl(resource_type), " ", Quote(name), " already exists"),
-           "ALREADY_EXISTS", {{"resource", std::string(name)}});
+           "ALREADY_EXISTS", {{"resource", ToValidUtf8(name)}});
   google::rpc::ResourceInfo info;
-  info.set_resource_type(std::string(resource_type));
-  info.set_resource_name(std::string(name));
+  info.set_resource_type(ToValidUtf8(resource_type));
+  info.set_resource_name(ToValidUtf8(name));
   info.set_description("already exists");
   SetDetail(status, info);
   return status;
@@ -138,11 +183,11 @@ absl::Status EtagMismatch(std::string_view name) {
            absl::StrCat(Quote(name),
                         " changed since it was read (etag mismatch): get it again and retry "
                         "with the new etag"),
-           "ETAG_MISMATCH", {{"resource", std::string(name)}});
+           "ETAG_MISMATCH", {{"resource", ToValidUtf8(name)}});
   google::rpc::PreconditionFailure failure;
   google::rpc::PreconditionFailure::Violation* v = failure.add_violations();
   v->set_type("ETAG");
-  v->set_subject(std::string(name));
+  v->set_subject(ToValidUtf8(name));
   v->set_description("the etag does not match the current version of the resource");
   SetDetail(status, failure);
   return status;
@@ -151,12 +196,12 @@ absl::Status EtagMismatch(std::string_view name) {
 absl::Status FailedPrecondition(std::string_view reason, std::string_view subject,
                                 std::string_view description) {
   absl::Status status = Make(absl::StatusCode::kFailedPrecondition, description, reason,
-                             {{"subject", std::string(subject)}});
+                             {{"subject", ToValidUtf8(subject)}});
   google::rpc::PreconditionFailure failure;
   google::rpc::PreconditionFailure::Violation* v = failure.add_violations();
-  v->set_type(std::string(reason));
-  v->set_subject(std::string(subject));
-  v->set_description(std::string(description));
+  v->set_type(ToValidUtf8(reason));
+  v->set_subject(ToValidUtf8(subject));
+  v->set_description(ToValidUtf8(description));
   SetDetail(status, failure);
   return status;
 }
@@ -189,9 +234,11 @@ absl::Status WithErrorInfo(absl::Status status, std::string_view reason,
                            std::map<std::string, std::string> metadata) {
   if (status.ok()) return status;
   google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
+  info.set_reason(ToValidUtf8(reason));
   info.set_domain(std::string(kDomain));
-  for (auto& [key, value] : metadata) (*info.mutable_metadata())[key] = std::move(value);
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[ToValidUtf8(key)] = ToValidUtf8(value);
+  }
   SetDetail(status, info);
   return status;
 }
@@ -225,7 +272,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
   google::rpc::Status proto;
   proto.set_code(static_cast<int32_t>(status.code()));
-  proto.set_message(ToStd(status.message()));
+  proto.set_message(ToValidUtf8(ToStd(status.message())));
   for (auto& [type_url, value] : payloads) {
     google::protobuf::Any* any = proto.add_details();
     any->set_type_url(std::move(type_url));

@@ -99,9 +99,18 @@ absl::Status WithErrorInfo(absl::Status status, std::string_view reason,
 // type. An OK status is left unchanged (absl drops payloads of OK statuses).
 void SetDetail(absl::Status& status, const google::protobuf::Message& detail);
 
-// Quotes a caller-supplied value for an error message: `"value"` with quotes, backslashes and
-// control bytes escaped, cut after 200 bytes so one huge input cannot bloat every error.
+// Quotes a caller-supplied value for an error message: `"value"` with quotes, backslashes,
+// control bytes and bytes that are not valid UTF-8 escaped (\xNN), cut after 200 bytes so one
+// huge input cannot bloat every error.
 std::string Quote(std::string_view value);
+
+// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD. Error messages and
+// details are proto3 strings, which a client refuses to parse unless they are valid UTF-8.
+std::string ToValidUtf8(std::string_view text);
+
+// Length of the valid UTF-8 sequence starting at text[i] (1 to 4), or 0 when text[i] does not
+// begin one: overlong forms, surrogates and code points above U+10FFFF are invalid.
+size_t Utf8SequenceLength(std::string_view text, size_t i);
 
 // The type URL of a detail message type, e.g. "type.googleapis.com/google.rpc.BadRequest".
 std::string TypeUrl(const google::protobuf::Message& message);

@@ -273,9 +273,38 @@ TEST(ErrorsTest, QuoteEscapesQuotesBackslashesAndControlBytes) {
   EXPECT_EQ(Quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
 }
 
+TEST(ErrorsTest, QuoteEscapesBytesThatAreNotUtf8) {
+  EXPECT_EQ(Quote("a\xff"
+                  "b\xc3"),
+            "\"a\\xffb\\xc3\"");
+}
+
+TEST(ErrorsTest, ToValidUtf8ReplacesInvalidBytesAndKeepsValidText) {
+  EXPECT_EQ(ToValidUtf8("caf\xc3\xa9 \xf0\x9f\x9a\x80"), "caf\xc3\xa9 \xf0\x9f\x9a\x80");
+  EXPECT_EQ(ToValidUtf8("a\xff"
+                        "b\xed\xa0\x80"),
+            "a\xef\xbf\xbd"
+            "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST(ErrorsTest, DetailsStayReadableWhenTheInputWasNotUtf8) {
+  // proto3 strings must be UTF-8: a client would fail to parse details that are not.
+  absl::Status status = InvalidField("name\xff", "bad value \xc3(");
+  EXPECT_THAT(FieldViolationsOf(status),
+              ElementsAre(Pair("name\xef\xbf\xbd", "bad value \xef\xbf\xbd(")));
+  google::rpc::Status details = DecodeDetails(ToGrpcStatus(status));
+  EXPECT_EQ(details.details_size(), 2);
+  EXPECT_TRUE(GetBadRequest(FromGrpcStatus(ToGrpcStatus(status))).has_value());
+  absl::Status not_found = NotFound("segment", "organizations/\xff");
+  EXPECT_EQ(GetResourceInfo(not_found)->resource_name(), "organizations/\xef\xbf\xbd");
+  EXPECT_EQ(not_found.message(), "segment \"organizations/\\xff\" not found");
+}
+
 TEST(ErrorsTest, QuoteCutsVeryLongValues) {
   const std::string quoted = Quote(std::string(1000, 'x'));
   EXPECT_EQ(quoted, "\"" + std::string(200, 'x') + "\"...");
+  // A multi-byte character is never cut in half.
+  EXPECT_EQ(Quote(std::string(199, 'x') + "\xc3\xa9"), "\"" + std::string(199, 'x') + "\"...");
 }
 
 }  // namespace
