@@ -6,17 +6,18 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "libs/api/changes.h"
 #include "libs/api/etag.h"
 #include "libs/api/field_mask.h"
-#include "libs/api/filter.h"
 #include "libs/api/page_token.h"
 #include "libs/api/resource_name.h"
+#include "libs/api/resources.h"
 #include "libs/api/uuid.h"
 #include "libs/auth/auth.h"
 #include "libs/db/idempotency.h"
 #include "libs/db/transaction.h"
+#include "libs/eventlog/payloads.h"
+#include "libs/server/authorize.h"
 #include "services/segment/segment_store.h"
 #include "throughline/segment/v1/events.pb.h"
 #include "services/segment/segment_validation.h"
@@ -24,8 +25,14 @@
 namespace throughline::segment {
 namespace {
 
+using api::ClearOutputOnly;
+using api::FilterValues;
+using api::ToTimestamp;
 using auth::Access;
-using google::protobuf::util::TimeUtil;
+using eventlog::ChangedPayload;
+using eventlog::CreatedPayload;
+using eventlog::DeletedPayload;
+using server::AuthorizedName;
 
 const std::vector<std::string> kMarketUpdatable = {"display_name", "decision", "rationale",
                                                    "evidence_notes"};
@@ -37,32 +44,6 @@ absl::BitGenRef Random() {
   return generator;
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  // PostgreSQL keeps microseconds; so do the resources.
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-// Parses `name` against `pattern` and checks the caller may act on its organization.
-absl::StatusOr<std::vector<std::string>> AuthorizedName(const server::CallContext& call,
-                                                        std::string_view pattern,
-                                                        std::string_view name,
-                                                        std::string_view field, Access access,
-                                                        bool allow_wildcard = false) {
-  auto ids = api::ParseName(pattern, name, field, allow_wildcard);
-  if (!ids.ok()) return ids.status();
-  if (absl::Status allowed = auth::Authorize(call.principal, (*ids)[0], access); !allowed.ok()) {
-    return allowed;
-  }
-  return ids;
-}
-
-// The id of a new resource: the client's, validated, or a generated one.
-absl::StatusOr<std::string> NewResourceId(std::string_view requested, std::string_view field) {
-  if (requested.empty()) return api::NewUuid(Random());
-  if (absl::Status valid = api::ValidateResourceId(requested, field); !valid.ok()) return valid;
-  return std::string(requested);
-}
-
 std::string MarketName(const std::string& organization, const std::string& market) {
   return absl::StrCat("organizations/", organization, "/markets/", market);
 }
@@ -70,52 +51,6 @@ std::string MarketName(const std::string& organization, const std::string& marke
 std::string SegmentName(const std::string& organization, const std::string& market,
                         const std::string& segment) {
   return absl::StrCat(MarketName(organization, market), "/segments/", segment);
-}
-
-// Clears what clients cannot set, so that stored resources hold only server values there.
-template <typename Resource>
-void ClearOutputOnly(Resource& resource) {
-  resource.clear_name();
-  resource.clear_uid();
-  resource.clear_create_time();
-  resource.clear_update_time();
-  resource.clear_etag();
-}
-
-// Event payloads: the before and after snapshots and the changed field paths.
-template <typename Data, typename Resource>
-Data Changed(const Resource& before, const Resource& after, std::vector<std::string> paths) {
-  Data data;
-  *data.mutable_before() = before;
-  *data.mutable_after() = after;
-  for (auto& path : paths) data.add_changed_paths(std::move(path));
-  return data;
-}
-
-template <typename Data, typename Resource>
-Data Created(const Resource& after) {
-  Data data;
-  *data.mutable_after() = after;
-  for (auto& path : api::AllPaths(after)) data.add_changed_paths(std::move(path));
-  return data;
-}
-
-template <typename Data, typename Resource>
-Data Deleted(const Resource& before) {
-  Data data;
-  *data.mutable_before() = before;
-  for (auto& path : api::AllPaths(before)) data.add_changed_paths(std::move(path));
-  return data;
-}
-
-// Reads a filter of `field = VALUE` terms into the values of the allowed fields.
-absl::StatusOr<std::map<std::string, std::string>> FilterValues(
-    std::string_view filter, const std::vector<std::string>& allowed) {
-  auto terms = api::ParseFilter(filter, allowed);
-  if (!terms.ok()) return terms.status();
-  std::map<std::string, std::string> values;
-  for (auto& term : *terms) values[term.field] = std::move(term.value);
-  return values;
 }
 
 }  // namespace
@@ -136,7 +71,7 @@ absl::Status SegmentCatalog::CreateMarket(const server::CallContext& call,
   if (!parent.ok()) return parent.status();
   const std::string& organization = (*parent)[0];
   errors::Violations violations;
-  auto market_id = NewResourceId(request.market_id(), "market_id");
+  auto market_id = api::NewResourceId(request.market_id(), "market_id", Random());
   if (!market_id.ok()) return market_id.status();
   if (!request.has_market()) {
     violations.Add("market", "market is required");
@@ -163,7 +98,7 @@ absl::Status SegmentCatalog::CreateMarket(const server::CallContext& call,
         return errors::AlreadyExists("market", market->name());
       }
       events_.Append(tx, organization, kMarketCreated, market->name(), 1,
-                     Created<v1::MarketEventData>(*market),
+                     CreatedPayload<v1::MarketEventData>(*market),
                      now, Random());
       return absl::OkStatus();
     });
@@ -256,7 +191,7 @@ absl::Status SegmentCatalog::UpdateMarket(const server::CallContext& call,
     after.set_etag(api::MakeEtag(after.uid(), version));
     SegmentStore::UpdateMarket(tx, organization, market_id, version, after);
     events_.Append(tx, organization, kMarketChanged, after.name(), version,
-                   Changed<v1::MarketEventData>(before, after, std::move(changed)), now,
+                   ChangedPayload<v1::MarketEventData>(before, after, std::move(changed)), now,
                    Random());
     *market = std::move(after);
     return absl::OkStatus();
@@ -290,12 +225,12 @@ absl::Status SegmentCatalog::DeleteMarket(const server::CallContext& call,
                                       segment.resource.name().rfind('/') + 1));
       events_.Append(tx, organization, kSegmentDeleted, segment.resource.name(),
                      segment.resource.revision(),
-                     Deleted<v1::SegmentEventData>(segment.resource),
+                     DeletedPayload<v1::SegmentEventData>(segment.resource),
                      now, Random());
     }
     SegmentStore::DeleteMarket(tx, organization, market_id);
     events_.Append(tx, organization, kMarketDeleted, market.name(), 0,
-                   Deleted<v1::MarketEventData>(market), now,
+                   DeletedPayload<v1::MarketEventData>(market), now,
                    Random());
     return absl::OkStatus();
   });
@@ -311,7 +246,7 @@ absl::Status SegmentCatalog::CreateSegment(const server::CallContext& call,
   const std::string& organization = (*parent)[0];
   const std::string& market_id = (*parent)[1];
   errors::Violations violations;
-  auto segment_id = NewResourceId(request.segment_id(), "segment_id");
+  auto segment_id = api::NewResourceId(request.segment_id(), "segment_id", Random());
   if (!segment_id.ok()) return segment_id.status();
   if (!request.has_segment()) {
     violations.Add("segment", "segment is required");
@@ -343,7 +278,7 @@ absl::Status SegmentCatalog::CreateSegment(const server::CallContext& call,
         return errors::AlreadyExists("segment", segment->name());
       }
       events_.Append(tx, organization, kSegmentCreated, segment->name(), 1,
-                     Created<v1::SegmentEventData>(*segment),
+                     CreatedPayload<v1::SegmentEventData>(*segment),
                      now, Random());
       return absl::OkStatus();
     });
@@ -453,7 +388,7 @@ absl::Status SegmentCatalog::UpdateSegment(const server::CallContext& call,
     after.set_etag(api::MakeEtag(after.uid(), after.revision()));
     SegmentStore::UpdateSegment(tx, organization, (*ids)[1], (*ids)[2], after);
     events_.Append(tx, organization, kSegmentChanged, after.name(), after.revision(),
-                   Changed<v1::SegmentEventData>(before, after, std::move(changed)), now,
+                   ChangedPayload<v1::SegmentEventData>(before, after, std::move(changed)), now,
                    Random());
     *segment = std::move(after);
     return absl::OkStatus();
@@ -475,7 +410,7 @@ absl::Status SegmentCatalog::DeleteSegment(const server::CallContext& call,
     }
     SegmentStore::DeleteSegment(tx, organization, (*ids)[1], (*ids)[2]);
     events_.Append(tx, organization, kSegmentDeleted, segment.name(), segment.revision(),
-                   Deleted<v1::SegmentEventData>(segment),
+                   DeletedPayload<v1::SegmentEventData>(segment),
                    Now(), Random());
     return absl::OkStatus();
   });
