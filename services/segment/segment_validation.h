@@ -8,9 +8,6 @@
 namespace throughline::segment {
 
 // Limits of the segment service's fields (documented in the proto comments).
-inline constexpr size_t kMaxDisplayName = 200;
-inline constexpr size_t kMaxLongText = 10'000;
-inline constexpr size_t kMaxNote = 2'000;
 inline constexpr int kMaxListEntries = 100;
 inline constexpr int kMaxPriority = 1'000;
 
@@ -22,8 +19,5 @@ void ValidateMarket(const v1::Market& market, std::string_view prefix,
 // Same for a segment, including each need: a dimension key, an importance, unique dimensions.
 void ValidateSegment(const v1::Segment& segment, std::string_view prefix,
                      errors::Violations& violations);
-
-// Checks a need dimension key: 1-63 characters of [a-z0-9_], starting with a letter.
-bool IsValidDimension(std::string_view dimension);
 
 }  // namespace throughline::segment
