@@ -1,0 +1,56 @@
+#include "services/offering/offering_server.h"
+
+#include <utility>
+
+#include "libs/db/migrations.h"
+
+namespace throughline::offering {
+
+// Embedded from services/offering/migrations by CMake.
+const std::vector<db::Migration>& OfferingMigrations();
+
+OfferingServer::OfferingServer(const server::ServiceFlags& flags,
+                               const OfferingServerOptions& options,
+                               auth::TokenAuthenticator authenticator)
+    : authenticator_(std::move(authenticator)),
+      pool_(db::PoolOptions{.url = flags.database_url,
+                            .schema = kSchema,
+                            .size = flags.db_pool_size}),
+      workers_(flags.workers, flags.max_queue),
+      events_("offering", kSchema),
+      notifier_(pool_, events_.channel()),
+      runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
+      segments_(grpc::CreateChannel(options.segment_address, grpc::InsecureChannelCredentials()),
+                options.service_token),
+      catalog_(pool_, events_, segments_, [] { return absl::Now(); }),
+      service_(catalog_, runtime_,
+               eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
+      host_(std::make_unique<server::ServerHost>(
+          server::ServerOptionsFrom(flags, "throughline.offering.v1.OfferingService"))) {}
+
+absl::StatusOr<std::unique_ptr<OfferingServer>> OfferingServer::Start(
+    const server::ServiceFlags& flags, const OfferingServerOptions& options,
+    auth::TokenAuthenticator authenticator) {
+  if (absl::Status migrated =
+          db::ApplyMigrations(flags.database_url, kSchema, OfferingMigrations());
+      !migrated.ok()) {
+    return migrated;
+  }
+  std::unique_ptr<OfferingServer> server(
+      new OfferingServer(flags, options, std::move(authenticator)));
+  server->notifier_.Start();
+  server->host_->AddService(&server->service_);
+  if (absl::Status started = server->host_->Start(); !started.ok()) return started;
+  return server;
+}
+
+OfferingServer::~OfferingServer() { Shutdown(); }
+
+void OfferingServer::Shutdown() {
+  host_->SetServing(false);
+  notifier_.CloseAll();
+  host_->Shutdown();
+  workers_.Shutdown();
+}
+
+}  // namespace throughline::offering

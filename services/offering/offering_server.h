@@ -1,0 +1,60 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/db/connection_pool.h"
+#include "libs/eventlog/event_log.h"
+#include "libs/eventlog/notifier.h"
+#include "libs/server/call.h"
+#include "libs/server/server_host.h"
+#include "libs/server/service_flags.h"
+#include "libs/server/worker_pool.h"
+#include "services/offering/offering_catalog.h"
+#include "services/offering/offering_service.h"
+#include "services/offering/segment_client.h"
+
+namespace throughline::offering {
+
+inline constexpr char kSchema[] = "offering";
+
+// Where the offering service finds the segment service, and the credentials it uses there.
+struct OfferingServerOptions {
+  std::string segment_address;
+  std::string service_token;
+};
+
+// A running offering service (see SegmentServer for the shape).
+class OfferingServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<OfferingServer>> Start(
+      const server::ServiceFlags& flags, const OfferingServerOptions& options,
+      auth::TokenAuthenticator authenticator);
+
+  ~OfferingServer();  // Shutdown().
+
+  int port() const { return host_->port(); }
+  int admin_port() const { return host_->admin_port(); }
+
+  // Health NOT_SERVING, end event streams, drain calls, stop workers. Idempotent.
+  void Shutdown();
+
+ private:
+  OfferingServer(const server::ServiceFlags& flags, const OfferingServerOptions& options,
+                 auth::TokenAuthenticator authenticator);
+
+  const auth::TokenAuthenticator authenticator_;
+  db::ConnectionPool pool_;
+  server::WorkerPool workers_;
+  eventlog::EventLog events_;
+  eventlog::EventNotifier notifier_;
+  server::CallRuntime runtime_;
+  SegmentClient segments_;
+  OfferingCatalog catalog_;
+  OfferingService service_;
+  std::unique_ptr<server::ServerHost> host_;
+};
+
+}  // namespace throughline::offering
