@@ -1,5 +1,6 @@
 #include "libs/eventlog/event_log.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -17,27 +18,30 @@ namespace {
 using io::cloudevents::v1::CloudEvent;
 
 constexpr char kInsert[] = R"sql(
-  INSERT INTO event_log (organization, event_id, type, subject, event)
-  VALUES ($1, $2::uuid, $3, $4, $5))sql";
+  INSERT INTO event_log (organization, event_id, type, subject, event, audience)
+  VALUES ($1, $2::uuid, $3, $4, $5, $6::text[]))sql";
 constexpr char kNotify[] = "SELECT pg_notify($1, $2)";
 
 // Rows below the snapshot's xmin belong to transactions that are no longer in flight: no
 // row can later appear before them. (txid, id) orders rows of one transaction by insertion.
 constexpr char kReadSettled[] = R"sql(
   SELECT txid::text, id, event FROM event_log
-  WHERE organization = $1
+  WHERE ($1 = '' OR organization = $1)
     AND (txid, id) > ($2::xid8, $3::bigint)
     AND txid < pg_snapshot_xmin(pg_current_snapshot())
     AND ($4 = '' OR type = $4)
     AND ($5 = '' OR subject = $5 OR left(subject, length($5) + 1) = $5 || '/')
+    AND ($7 = '' OR audience @> ARRAY[$7])
   ORDER BY txid, id
   LIMIT $6)sql";
 constexpr char kAnyUnsettled[] = R"sql(
   SELECT EXISTS (
     SELECT 1 FROM event_log
-    WHERE organization = $1
+    WHERE ($1 = '' OR organization = $1)
       AND (txid, id) > ($2::xid8, $3::bigint)
       AND txid >= pg_snapshot_xmin(pg_current_snapshot())))sql";
+constexpr char kSnapshotXmin[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+constexpr int64_t kLastIdOfTransaction = std::numeric_limits<int64_t>::max();
 
 constexpr char kCursorPrefix[] = "ev1:";
 
@@ -73,6 +77,21 @@ absl::StatusOr<Position> DecodeCursor(std::string_view cursor, std::string_view 
   return position;
 }
 
+// A text[] literal for PostgreSQL: {"a","b"} with quotes and backslashes escaped.
+std::string SqlArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
 CloudEvent::CloudEventAttributeValue StringAttribute(std::string_view value) {
   CloudEvent::CloudEventAttributeValue attribute;
   attribute.set_ce_string(std::string(value));
@@ -87,7 +106,8 @@ EventLog::EventLog(std::string service, std::string schema)
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization,
                             std::string_view type, std::string_view subject, int64_t revision,
                             const google::protobuf::Message& payload, absl::Time time,
-                            absl::BitGenRef random) const {
+                            absl::BitGenRef random,
+                            const std::vector<std::string>& audience) const {
   CloudEvent event;
   event.set_id(api::NewUuid(random));
   event.set_source(absl::StrCat("//", service_, ".throughline.dev/organizations/",
@@ -104,7 +124,8 @@ CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization,
   event.mutable_proto_data()->PackFrom(payload);
 
   tx.exec_params0(kInsert, std::string(organization), event.id(), event.type(),
-                  std::string(subject), pqxx::binarystring(event.SerializeAsString()));
+                  std::string(subject), pqxx::binarystring(event.SerializeAsString()),
+                  SqlArray(audience));
   tx.exec_params(kNotify, channel_, std::string(organization));
   return event;
 }
@@ -120,7 +141,8 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
     result = ReadResult();
     const std::string org(organization);
     const pqxx::result rows = tx.exec_params(kReadSettled, org, start->txid, start->id,
-                                             filter.type, filter.subject_prefix, limit);
+                                             filter.type, filter.subject_prefix, limit,
+                                             filter.audience);
     for (const auto& row : rows) {
       LoggedEvent logged;
       if (!logged.event.ParseFromString(pqxx::binarystring(row[2]).str())) {
@@ -139,6 +161,14 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
   });
   if (!status.ok()) return status;
   return result;
+}
+
+std::string EventLog::CursorAtSnapshot(pqxx::work& tx) {
+  uint64_t xmin = 0;
+  const std::string text = tx.exec1(kSnapshotXmin)[0].as<std::string>();
+  if (!absl::SimpleAtoi(text, &xmin) || xmin == 0) return "";
+  // Every row of a transaction below xmin sorts before (xmin - 1, max id).
+  return EncodeCursor({absl::StrCat(xmin - 1), kLastIdOfTransaction});
 }
 
 absl::Status EventLog::ValidateCursor(std::string_view cursor, std::string_view field) {

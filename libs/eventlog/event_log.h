@@ -20,7 +20,11 @@ namespace throughline::eventlog {
 struct EventFilter {
   std::string type;            // exact CloudEvent type
   std::string subject_prefix;  // a resource name: matches it and everything under it
+  std::string audience;        // one of the audience tags given to Append
 };
+
+// Reads every organization's events (service accounts only).
+inline constexpr char kAllOrganizations[] = "";
 
 struct LoggedEvent {
   io::cloudevents::v1::CloudEvent event;
@@ -49,10 +53,11 @@ class EventLog {
                                          std::string_view type, std::string_view subject,
                                          int64_t revision,
                                          const google::protobuf::Message& payload,
-                                         absl::Time time, absl::BitGenRef random) const;
+                                         absl::Time time, absl::BitGenRef random,
+                                         const std::vector<std::string>& audience = {}) const;
 
-  // Reads up to `limit` events of `organization` after `cursor` (empty: from the start), in
-  // log order. Never skips an event that commits later: only rows whose transaction can no
+  // Reads up to `limit` events of `organization` (kAllOrganizations: of all) after `cursor`
+  // (empty: from the start), in log order. Never skips an event that commits later: only rows whose transaction can no
   // longer be in flight are returned.
   absl::StatusOr<ReadResult> Read(db::ConnectionPool& pool, absl::Time deadline,
                                   std::string_view organization, std::string_view cursor,
@@ -60,6 +65,12 @@ class EventLog {
 
   // INVALID_ARGUMENT on `field` when `cursor` is not a cursor of this log.
   static absl::Status ValidateCursor(std::string_view cursor, std::string_view field);
+
+  // A cursor just before every event whose transaction may still be in flight now, read in
+  // `tx`: reading after it delivers every event not committed before `tx`'s snapshot, and at
+  // worst repeats the few that committed while older transactions were still open. Used to
+  // start a stream right after a snapshot of current state (WatchTasks' backlog).
+  static std::string CursorAtSnapshot(pqxx::work& tx);
 
   const std::string& channel() const { return channel_; }
   const std::string& service() const { return service_; }

@@ -74,7 +74,9 @@ void EventNotifier::Dispatch(const std::set<std::string>& organizations, bool ev
   std::set<int64_t> soon;
   soon.swap(wake_soon_);
   for (auto& [id, subscriber] : subscribers_) {
-    if (everyone || soon.contains(id) || organizations.contains(subscriber.organization)) {
+    const bool all_organizations = subscriber.organization.empty() && !organizations.empty();
+    if (everyone || soon.contains(id) || all_organizations ||
+        organizations.contains(subscriber.organization)) {
       subscriber.callback();
     }
   }

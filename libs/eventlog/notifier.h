@@ -32,7 +32,7 @@ class EventNotifier {
   void Start();
 
   // Calls `callback` (on the notifier thread; it must not block) when events of
-  // `organization` may have committed. Returns an id for Unsubscribe and WakeSoon.
+  // `organization` (empty: of any organization) may have committed. Returns an id for Unsubscribe and WakeSoon.
   int64_t Subscribe(std::string organization, Callback callback);
   // After this returns, the callback is not running and will not run again.
   void Unsubscribe(int64_t id);

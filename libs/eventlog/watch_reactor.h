@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -25,12 +26,15 @@ struct WatchDependencies {
   db::ConnectionPool& pool;
   EventNotifier& notifier;
   server::WorkerPool& workers;
+  // A reader that accepts no message for this long is cut off with RESOURCE_EXHAUSTED.
+  absl::Duration stall_limit = absl::Seconds(10);
 };
 
 // Serves one Watch…Events stream: reads the log after the client's cursor on the worker pool,
 // writes one event at a time, and when caught up waits for a notification. It pulls a batch
 // only when the previous one has been written, so a slow reader holds at most one batch of
-// server memory. Database errors end the stream with their status (UNAVAILABLE while the
+// server memory; a reader that stops reading altogether is cut off with RESOURCE_EXHAUSTED
+// after WatchDependencies::stall_limit. Database errors end the stream with their status (UNAVAILABLE while the
 // database is down); the client resumes with the cursor of the last event it received.
 //
 // Threading: every decision is made under mu_; StartWrite is called under it too (gRPC never
@@ -44,12 +48,15 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
   static constexpr int kBatch = 200;
   static constexpr absl::Duration kReadTimeout = absl::Seconds(10);
 
-  // Starts the stream; the reactor deletes itself when the RPC is done.
+  // Starts the stream; the reactor deletes itself when the RPC is done. `prelude` is written
+  // before the first event of the log (e.g. a backlog read together with `cursor`).
   static grpc::ServerWriteReactor<Response>* Start(WatchDependencies deps,
                                                    std::string organization, std::string cursor,
-                                                   EventFilter filter, Convert convert) {
+                                                   EventFilter filter, Convert convert,
+                                                   std::vector<Response> prelude = {}) {
     auto* reactor = new WatchReactor(deps, std::move(organization), std::move(cursor),
                                      std::move(filter), std::move(convert));
+    for (auto& response : prelude) reactor->queue_.push_back(std::move(response));
     reactor->Begin();
     return reactor;
   }
@@ -143,6 +150,11 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
         finish = BeginFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                           "the server is shutting down; reconnect with the "
                                           "cursor of the last event received"));
+      } else if (writing_ && absl::Now() - write_start_ > deps_.stall_limit) {
+        finish = BeginFinish(grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "the client stopped reading the stream; reconnect with the cursor of the last "
+            "message received"));
       } else {
         more_ = true;
         if (!fetching_ && !writing_ && queue_.empty()) finish = Fetch();
@@ -190,9 +202,9 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     if (!read.ok()) return BeginFinish(errors::ToGrpcStatus(read.status()));
     if (static_cast<int>(read->events.size()) == kBatch) more_ = true;
     if (read->unsettled) deps_.notifier.WakeSoon(subscription_);
-    for (auto& event : read->events) {
+    for (const auto& event : read->events) {
       cursor_ = event.cursor;
-      queue_.push_back(std::move(event));
+      queue_.push_back(convert_(event));
     }
     return Advance();
   }
@@ -202,9 +214,10 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
   std::optional<grpc::Status> Advance() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finishing_ || writing_) return std::nullopt;
     if (!queue_.empty()) {
-      current_ = convert_(queue_.front());
+      current_ = std::move(queue_.front());
       queue_.pop_front();
       writing_ = true;
+      write_start_ = absl::Now();
       this->StartWrite(&current_);
       return std::nullopt;
     }
@@ -228,10 +241,11 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
 
   absl::Mutex mu_;
   std::string cursor_ ABSL_GUARDED_BY(mu_);        // after the last event read
-  std::deque<LoggedEvent> queue_ ABSL_GUARDED_BY(mu_);  // read, not yet written
+  std::deque<Response> queue_ ABSL_GUARDED_BY(mu_);  // read, not yet written
   Response current_ ABSL_GUARDED_BY(mu_);          // being written
   bool fetching_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time write_start_ ABSL_GUARDED_BY(mu_);
   bool more_ ABSL_GUARDED_BY(mu_) = false;  // events may exist past cursor_
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -15,14 +15,28 @@ absl::StatusOr<WatchSubscription> AuthorizeWatch(const server::CallRuntime& runt
                                                  std::string_view filter) {
   auto call = runtime.Begin(context);
   if (!call.ok()) return call.status();
-  auto ids = api::ParseName("organizations/{organization}", parent, "parent");
+  auto ids = api::ParseName("organizations/{organization}", parent, "parent",
+                            /*allow_wildcard=*/true);
   if (!ids.ok()) return ids.status();
   WatchSubscription subscription;
-  subscription.organization = (*ids)[0];
-  if (absl::Status allowed =
-          auth::Authorize(call->principal, subscription.organization, auth::Access::kRead);
-      !allowed.ok()) {
-    return allowed;
+  const bool all_organizations = (*ids)[0] == api::kWildcard;
+  if (all_organizations) {
+    // "organizations/-": every organization's events, for service accounts that subscribe
+    // on behalf of the whole suite (the alignment service).
+    if (call->principal.role != auth::Role::kService ||
+        call->principal.organization != auth::kAnyOrganization) {
+      return errors::PermissionDenied(
+          "ROLE_TOO_LOW", "only service accounts may watch every organization (parent "
+                          "\"organizations/-\"); name your organization");
+    }
+    subscription.organization = kAllOrganizations;
+  } else {
+    subscription.organization = (*ids)[0];
+    if (absl::Status allowed =
+            auth::Authorize(call->principal, subscription.organization, auth::Access::kRead);
+        !allowed.ok()) {
+      return allowed;
+    }
   }
   if (absl::Status valid = EventLog::ValidateCursor(cursor, "after_cursor"); !valid.ok()) {
     return valid;
@@ -32,13 +46,15 @@ absl::StatusOr<WatchSubscription> AuthorizeWatch(const server::CallRuntime& runt
   for (const auto& term : *terms) {
     if (term.field == "type") {
       subscription.filter.type = term.value;
-    } else {
+    } else if (!all_organizations) {
       const std::string prefix = absl::StrCat("organizations/", subscription.organization);
       if (term.value != prefix && term.value.rfind(prefix + "/", 0) != 0) {
         return errors::PermissionDenied(
             "WRONG_ORGANIZATION",
             absl::StrCat("subject \"", term.value, "\" is outside ", prefix));
       }
+      subscription.filter.subject_prefix = term.value;
+    } else {
       subscription.filter.subject_prefix = term.value;
     }
   }
