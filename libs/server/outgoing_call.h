@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace throughline::server {
+
+// How a service calls another with its own service-account credentials: every call carries
+// the service's bearer token and a deadline derived from the incoming call's.
+class OutgoingCall {
+ public:
+  // `callee` names the called service in errors, e.g. "segment".
+  OutgoingCall(std::string callee, std::string service_token);
+
+  // Sets the deadline and the authorization metadata of `context`.
+  void Prepare(grpc::ClientContext& context, absl::Time deadline) const;
+
+  // The status a handler returns for a failed call: the callee's NOT_FOUND, INVALID_ARGUMENT
+  // and FAILED_PRECONDITION as they are (with details); refused credentials as INTERNAL (a
+  // deployment error, logged); anything else as UNAVAILABLE, saying nothing was changed.
+  absl::Status Failed(const grpc::Status& status) const;
+
+ private:
+  const std::string callee_;
+  const std::string authorization_;
+};
+
+}  // namespace throughline::server
