@@ -61,6 +61,26 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     return reactor;
   }
 
+  // What a stream starts from when it must first read the database (on the worker pool): the
+  // cursor to continue from and the messages to send before the log's events.
+  struct Beginning {
+    std::string cursor;
+    std::vector<Response> prelude;
+  };
+  using Prepare = std::function<absl::StatusOr<Beginning>()>;
+
+  // Like Start, but runs `prepare` on the worker pool first (e.g. to read a backlog in the
+  // same snapshot as the cursor).
+  static grpc::ServerWriteReactor<Response>* StartPrepared(WatchDependencies deps,
+                                                           std::string organization,
+                                                           EventFilter filter, Convert convert,
+                                                           Prepare prepare) {
+    auto* reactor = new WatchReactor(deps, std::move(organization), "", std::move(filter),
+                                     std::move(convert));
+    reactor->Begin(std::move(prepare));
+    return reactor;
+  }
+
   // A stream that fails before it starts (bad request, permission).
   static grpc::ServerWriteReactor<Response>* Fail(const absl::Status& status) {
     class Failed : public grpc::ServerWriteReactor<Response> {
@@ -121,16 +141,49 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     state_->reactor = this;
   }
 
-  void Begin() {
+  void Begin(Prepare prepare = nullptr) {
     std::weak_ptr<Shared> weak = state_;
     subscription_ = deps_.notifier.Subscribe(
         organization_, [weak] { WithReactor(weak, &WatchReactor::OnWake); });
     std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mu_);
-      finish = Fetch();
+      finish = prepare ? Run(std::move(prepare)) : Fetch();
     }
     if (finish) this->Finish(*finish);
+  }
+
+  // Queues `prepare` on the pool; its result sets the cursor and the first messages.
+  std::optional<grpc::Status> Run(Prepare prepare) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    fetching_ = true;
+    std::weak_ptr<Shared> weak = state_;
+    const bool queued = deps_.workers.TrySubmit([weak, this, prepare = std::move(prepare)] {
+      absl::StatusOr<Beginning> beginning = prepare();
+      auto state = weak.lock();
+      if (state == nullptr) return;
+      std::optional<grpc::Status> finish;
+      {
+        absl::MutexLock state_lock(&state->mu);
+        if (state->reactor == nullptr) return;
+        absl::MutexLock lock(&mu_);
+        fetching_ = false;
+        if (finishing_) return;
+        if (!beginning.ok()) {
+          finish = BeginFinish(errors::ToGrpcStatus(beginning.status()));
+        } else {
+          cursor_ = std::move(beginning->cursor);
+          for (auto& response : beginning->prelude) queue_.push_back(std::move(response));
+          more_ = true;
+          finish = Advance();
+        }
+      }
+      if (finish) this->Finish(*finish);
+    });
+    if (!queued) {
+      fetching_ = false;
+      return BeginFinish(errors::ToGrpcStatus(server::Overloaded()));
+    }
+    return std::nullopt;
   }
 
   // Runs `method` on the reactor if it still exists.

@@ -217,12 +217,12 @@ absl::Status OfferingCatalog::UpdateOffering(const server::CallContext& call,
   if (!paths.ok()) return paths.status();
   std::optional<segment::v1::Segment> target;
   if (paths->contains("target_segment")) {
-    // Validate the shape first, so a malformed name is a field error, not a remote call.
+    // Validate the name first, so a malformed or foreign name is a field error, not a remote
+    // call.
     errors::Violations violations;
-    if (request.offering().target_segment().empty()) {
-      violations.Add("offering.target_segment", "target_segment is required");
-      return violations.ToStatus();
-    }
+    CheckTargetSegment(request.offering().target_segment(), (*ids)[0], "offering.target_segment",
+                       violations);
+    if (!violations.empty()) return violations.ToStatus();
     auto segment =
         ReadTargetSegment(call, request.offering().target_segment(), "offering.target_segment");
     if (!segment.ok()) return segment.status();
@@ -240,14 +240,7 @@ absl::Status OfferingCatalog::RetargetOffering(const server::CallContext& call,
   auto ids = AuthorizedName(call, kOfferingPattern, request.name(), "name", Access::kWrite);
   if (!ids.ok()) return ids.status();
   errors::Violations violations;
-  if (request.target_segment().empty()) {
-    violations.Add("target_segment", "target_segment is required: the segment to design for");
-  } else if (auto segment_ids = api::ParseName(
-                 "organizations/{organization}/markets/{market}/segments/{segment}",
-                 request.target_segment(), "target_segment");
-             !segment_ids.ok()) {
-    return segment_ids.status();
-  }
+  CheckTargetSegment(request.target_segment(), (*ids)[0], "target_segment", violations);
   if (request.rationale().empty()) {
     violations.Add("rationale",
                    "rationale is required: every function reads it in its re-evaluation task, "
@@ -260,10 +253,13 @@ absl::Status OfferingCatalog::RetargetOffering(const server::CallContext& call,
   auto segment = ReadTargetSegment(call, request.target_segment(), "target_segment");
   if (!segment.ok()) return segment.status();
 
+  // A retarget designs for the segment as it is now, also when it is the current target: that
+  // is how a reviewed design is confirmed for a newer revision (and STALE_DESIGN goes away).
   v1::Offering source;
   source.set_target_segment(request.target_segment());
+  source.set_designed_for_revision(segment->revision());
   source.set_rationale(request.rationale());
-  std::set<std::string> paths = {"target_segment", "rationale"};
+  std::set<std::string> paths = {"target_segment", "designed_for_revision", "rationale"};
   if (!request.value_proposition().empty()) {
     source.set_value_proposition(request.value_proposition());
     paths.insert("value_proposition");

@@ -53,21 +53,24 @@ void CheckKnobKey(const std::string& key, const std::string& path,
 
 }  // namespace
 
+void CheckTargetSegment(const std::string& target_segment, std::string_view organization,
+                        const std::string& path, errors::Violations& violations) {
+  if (target_segment.empty()) {
+    violations.Add(path, "target_segment is required: an offering is designed for one segment");
+  } else if (auto ids = api::ParseName(kSegmentPattern, target_segment, path); !ids.ok()) {
+    violations.Add(path, absl::StrCat("expected \"", kSegmentPattern, "\", got ",
+                                      errors::Quote(target_segment)));
+  } else if ((*ids)[0] != organization) {
+    violations.Add(path, "target_segment must be a segment of the offering's organization");
+  }
+}
+
 void ValidateOffering(const v1::Offering& offering, std::string_view organization,
                       std::string_view prefix, errors::Violations& violations) {
   CheckRequiredText(offering.display_name(), api::kMaxDisplayName,
                     FieldPath(prefix, "display_name"), violations);
-  const std::string target_path = FieldPath(prefix, "target_segment");
-  if (offering.target_segment().empty()) {
-    violations.Add(target_path,
-                   "target_segment is required: an offering is designed for one segment");
-  } else if (auto ids = api::ParseName(kSegmentPattern, offering.target_segment(), target_path);
-             !ids.ok()) {
-    violations.Add(target_path, absl::StrCat("expected \"", kSegmentPattern, "\", got \"",
-                                             offering.target_segment(), "\""));
-  } else if ((*ids)[0] != organization) {
-    violations.Add(target_path, "target_segment must be a segment of the offering's organization");
-  }
+  CheckTargetSegment(offering.target_segment(), organization, FieldPath(prefix, "target_segment"),
+                     violations);
   CheckRequiredText(offering.value_proposition(), api::kMaxLongText,
                     FieldPath(prefix, "value_proposition"), violations,
                     "value_proposition is required: it is the promise every function delivers");

@@ -1,0 +1,287 @@
+#include "services/alignment/alignment_store.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "libs/api/etag.h"
+#include "libs/api/resources.h"
+#include "libs/api/uuid.h"
+#include "libs/db/proto_json.h"
+#include "services/alignment/functions.h"
+
+namespace throughline::alignment {
+namespace {
+
+using db::FromJson;
+using db::ToJson;
+using db::ToSqlTime;
+
+constexpr char kInsertFunction[] = R"sql(
+  INSERT INTO functions (organization, function_id, uid, version, body, create_time,
+                         update_time)
+  VALUES ($1, $2, $3::uuid, 1, $4::jsonb, $5::timestamptz, $5::timestamptz)
+  ON CONFLICT (organization, function_id) DO NOTHING
+  RETURNING id)sql";
+constexpr char kFindFunction[] = R"sql(
+  SELECT id, body, version FROM functions WHERE organization = $1 AND function_id = $2)sql";
+constexpr char kFindFunctionForUpdate[] = R"sql(
+  SELECT id, body, version FROM functions WHERE organization = $1 AND function_id = $2
+  FOR UPDATE)sql";
+constexpr char kUpdateFunction[] = R"sql(
+  UPDATE functions SET version = $3, body = $4::jsonb, update_time = $5::timestamptz
+  WHERE organization = $1 AND function_id = $2)sql";
+constexpr char kDeleteFunction[] = R"sql(
+  DELETE FROM functions WHERE organization = $1 AND function_id = $2)sql";
+constexpr char kListFunctions[] = R"sql(
+  SELECT id, body, version FROM functions WHERE organization = $1 AND id > $2
+  ORDER BY id LIMIT $3)sql";
+
+constexpr char kInsertCommitment[] = R"sql(
+  INSERT INTO commitments (organization, offering, function_id, uid, version, body,
+                           create_time, update_time)
+  VALUES ($1, $2, $3, $4::uuid, 1, $5::jsonb, $6::timestamptz, $6::timestamptz)
+  ON CONFLICT (organization, offering, function_id) DO NOTHING
+  RETURNING id)sql";
+constexpr char kFindCommitment[] = R"sql(
+  SELECT id, body, version FROM commitments
+  WHERE organization = $1 AND offering = $2 AND function_id = $3)sql";
+constexpr char kFindCommitmentForUpdate[] = R"sql(
+  SELECT id, body, version FROM commitments
+  WHERE organization = $1 AND offering = $2 AND function_id = $3 FOR UPDATE)sql";
+constexpr char kUpdateCommitment[] = R"sql(
+  UPDATE commitments SET version = $4, body = $5::jsonb, update_time = $6::timestamptz
+  WHERE organization = $1 AND offering = $2 AND function_id = $3)sql";
+constexpr char kListCommitments[] = R"sql(
+  SELECT id, body, version FROM commitments
+  WHERE organization = $1 AND offering = $2 AND id > $3 ORDER BY id LIMIT $4)sql";
+
+constexpr char kInsertTask[] = R"sql(
+  INSERT INTO tasks (organization, task_id, uid, offering, function_id, owner, state, segment,
+                     segment_revision, trigger_source, trigger_event_id, due_time, version, body,
+                     create_time, update_time)
+  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, 1, $13::jsonb,
+          $14::timestamptz, $14::timestamptz)
+  ON CONFLICT (organization, offering, function_id, trigger_source, trigger_event_id)
+  DO NOTHING
+  RETURNING id)sql";
+constexpr char kFindTask[] = R"sql(
+  SELECT id, body, version FROM tasks WHERE organization = $1 AND task_id = $2)sql";
+constexpr char kFindTaskForUpdate[] = R"sql(
+  SELECT id, body, version FROM tasks WHERE organization = $1 AND task_id = $2
+  FOR UPDATE)sql";
+constexpr char kUpdateTask[] = R"sql(
+  UPDATE tasks SET owner = $3, state = $4, escalated = $5, version = $6, body = $7::jsonb,
+                   update_time = $8::timestamptz
+  WHERE organization = $1 AND task_id = $2)sql";
+constexpr char kLockUnresolvedTasks[] = R"sql(
+  SELECT id, body, version FROM tasks
+  WHERE organization = $1 AND offering = $2 AND function_id = $3
+    AND state IN ('OPEN', 'ACKNOWLEDGED')
+  ORDER BY id FOR UPDATE)sql";
+constexpr char kListTasks[] = R"sql(
+  SELECT id, body, version FROM tasks
+  WHERE organization = $1 AND ($2 = 0 OR id < $2)
+    AND ($3 = '' OR owner = $3) AND ($4 = '' OR function_id = $4)
+    AND ($5 = '' OR offering = $5) AND ($6 = '' OR state = $6)
+  ORDER BY id DESC LIMIT $7)sql";
+constexpr char kOpenTasks[] = R"sql(
+  SELECT id, body, version FROM tasks
+  WHERE organization = $1 AND ($2 = '' OR owner = $2) AND ($3 = '' OR function_id = $3)
+    AND state IN ('OPEN', 'ACKNOWLEDGED')
+  ORDER BY id)sql";
+constexpr char kLatestTasks[] = R"sql(
+  SELECT DISTINCT ON (function_id) id, body, version FROM tasks
+  WHERE organization = $1 AND offering = $2
+  ORDER BY function_id, id DESC)sql";
+constexpr char kLockOverdueTasks[] = R"sql(
+  SELECT id, body, version, organization FROM tasks
+  WHERE due_time < $1::timestamptz AND state IN ('OPEN', 'ACKNOWLEDGED') AND NOT escalated
+  ORDER BY due_time LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
+
+constexpr char kClaimEvent[] = R"sql(
+  INSERT INTO inbox (source, event_id) VALUES ($1, $2)
+  ON CONFLICT DO NOTHING RETURNING 1)sql";
+constexpr char kCursor[] = R"sql(
+  SELECT cursor FROM subscription_cursors WHERE subscription = $1)sql";
+constexpr char kSetCursor[] = R"sql(
+  INSERT INTO subscription_cursors (subscription, cursor) VALUES ($1, $2)
+  ON CONFLICT (subscription) DO UPDATE SET cursor = $2, update_time = now())sql";
+
+template <typename Resource>
+std::vector<Stored<Resource>> ReadAll(const pqxx::result& rows) {
+  std::vector<Stored<Resource>> stored(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    stored[i].key = rows[i][0].as<int64_t>();
+    FromJson(rows[i][1], &stored[i].resource);
+    stored[i].version = rows[i][2].as<int64_t>();
+  }
+  return stored;
+}
+
+template <typename Resource>
+std::optional<Stored<Resource>> ReadOne(const pqxx::result& rows) {
+  if (rows.empty()) return std::nullopt;
+  return ReadAll<Resource>(rows).front();
+}
+
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+}  // namespace
+
+void AlignmentStore::EnsureDefaultFunctions(pqxx::work& tx, const std::string& organization,
+                                            absl::Time now) {
+  thread_local absl::BitGen random;
+  for (const auto& defaults : DefaultFunctions()) {
+    v1::Function function;
+    function.set_name(
+        absl::StrCat("organizations/", organization, "/functions/", defaults.id));
+    function.set_uid(api::NewUuid(random));
+    function.set_display_name(defaults.display_name);
+    for (auto area : defaults.areas) function.add_areas(area);
+    *function.mutable_create_time() = api::ToTimestamp(now);
+    *function.mutable_update_time() = api::ToTimestamp(now);
+    function.set_etag(api::MakeEtag(function.uid(), 1));
+    InsertFunction(tx, organization, defaults.id, function);
+  }
+}
+
+bool AlignmentStore::InsertFunction(pqxx::work& tx, const std::string& organization,
+                                    const std::string& function_id,
+                                    const v1::Function& function) {
+  return !tx.exec_params(kInsertFunction, organization, function_id, function.uid(),
+                         ToJson(function), ToSqlTime(function.create_time()))
+              .empty();
+}
+
+std::optional<Stored<v1::Function>> AlignmentStore::FindFunction(pqxx::work& tx,
+                                                                 const std::string& organization,
+                                                                 const std::string& function_id,
+                                                                 bool for_update) {
+  return ReadOne<v1::Function>(tx.exec_params(for_update ? kFindFunctionForUpdate : kFindFunction,
+                                              organization, function_id));
+}
+
+void AlignmentStore::UpdateFunction(pqxx::work& tx, const std::string& organization,
+                                    const std::string& function_id, int64_t version,
+                                    const v1::Function& function) {
+  tx.exec_params0(kUpdateFunction, organization, function_id, version, ToJson(function),
+                  ToSqlTime(function.update_time()));
+}
+
+void AlignmentStore::DeleteFunction(pqxx::work& tx, const std::string& organization,
+                                    const std::string& function_id) {
+  tx.exec_params0(kDeleteFunction, organization, function_id);
+}
+
+std::vector<Stored<v1::Function>> AlignmentStore::ListFunctions(pqxx::work& tx,
+                                                                const std::string& organization,
+                                                                int64_t after_key, int limit) {
+  return ReadAll<v1::Function>(tx.exec_params(kListFunctions, organization, after_key, limit));
+}
+
+bool AlignmentStore::InsertCommitment(pqxx::work& tx, const std::string& organization,
+                                      const std::string& offering,
+                                      const std::string& function_id,
+                                      const v1::Commitment& commitment) {
+  return !tx.exec_params(kInsertCommitment, organization, offering, function_id,
+                         commitment.uid(), ToJson(commitment),
+                         ToSqlTime(commitment.create_time()))
+              .empty();
+}
+
+std::optional<Stored<v1::Commitment>> AlignmentStore::FindCommitment(
+    pqxx::work& tx, const std::string& organization, const std::string& offering,
+    const std::string& function_id, bool for_update) {
+  return ReadOne<v1::Commitment>(
+      tx.exec_params(for_update ? kFindCommitmentForUpdate : kFindCommitment, organization,
+                     offering, function_id));
+}
+
+void AlignmentStore::UpdateCommitment(pqxx::work& tx, const std::string& organization,
+                                      const std::string& offering,
+                                      const std::string& function_id, int64_t version,
+                                      const v1::Commitment& commitment) {
+  tx.exec_params0(kUpdateCommitment, organization, offering, function_id, version,
+                  ToJson(commitment), ToSqlTime(commitment.update_time()));
+}
+
+std::vector<Stored<v1::Commitment>> AlignmentStore::ListCommitments(
+    pqxx::work& tx, const std::string& organization, const std::string& offering,
+    int64_t after_key, int limit) {
+  return ReadAll<v1::Commitment>(
+      tx.exec_params(kListCommitments, organization, offering, after_key, limit));
+}
+
+bool AlignmentStore::InsertTask(pqxx::work& tx, const std::string& organization,
+                                const std::string& task_id, const v1::Task& task) {
+  return !tx.exec_params(kInsertTask, organization, task_id, task.uid(), task.offering(),
+                         IdOf(task.function()), task.owner(), v1::Task::State_Name(task.state()),
+                         task.segment(), task.segment_revision(), task.trigger().event_source(),
+                         task.trigger().event_id(), ToSqlTime(task.due_time()), ToJson(task),
+                         ToSqlTime(task.create_time()))
+              .empty();
+}
+
+std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::work& tx,
+                                                         const std::string& organization,
+                                                         const std::string& task_id,
+                                                         bool for_update) {
+  return ReadOne<v1::Task>(
+      tx.exec_params(for_update ? kFindTaskForUpdate : kFindTask, organization, task_id));
+}
+
+void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
+                                const std::string& task_id, int64_t version,
+                                const v1::Task& task) {
+  tx.exec_params0(kUpdateTask, organization, task_id, task.owner(),
+                  v1::Task::State_Name(task.state()), task.escalated(), version, ToJson(task),
+                  ToSqlTime(task.update_time()));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::LockUnresolvedTasks(
+    pqxx::work& tx, const std::string& organization, const std::string& offering,
+    const std::string& function_id) {
+  return ReadAll<v1::Task>(
+      tx.exec_params(kLockUnresolvedTasks, organization, offering, function_id));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::work& tx, const TaskQuery& query) {
+  return ReadAll<v1::Task>(tx.exec_params(kListTasks, query.organization, query.before_key,
+                                          query.owner, query.function_id, query.offering,
+                                          query.state, query.limit));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::OpenTasks(pqxx::work& tx,
+                                                        const std::string& organization,
+                                                        const std::string& owner,
+                                                        const std::string& function_id) {
+  return ReadAll<v1::Task>(tx.exec_params(kOpenTasks, organization, owner, function_id));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::LatestTasks(pqxx::work& tx,
+                                                          const std::string& organization,
+                                                          const std::string& offering) {
+  return ReadAll<v1::Task>(tx.exec_params(kLatestTasks, organization, offering));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::LockOverdueTasks(pqxx::work& tx, absl::Time now,
+                                                               int limit) {
+  return ReadAll<v1::Task>(
+      tx.exec_params(kLockOverdueTasks, ToSqlTime(api::ToTimestamp(now)), limit));
+}
+
+bool AlignmentStore::ClaimEvent(pqxx::work& tx, const std::string& source,
+                                const std::string& event_id) {
+  return !tx.exec_params(kClaimEvent, source, event_id).empty();
+}
+
+std::string AlignmentStore::Cursor(pqxx::work& tx, const std::string& subscription) {
+  const pqxx::result rows = tx.exec_params(kCursor, subscription);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
+}
+
+void AlignmentStore::SetCursor(pqxx::work& tx, const std::string& subscription,
+                               const std::string& cursor) {
+  tx.exec_params0(kSetCursor, subscription, cursor);
+}
+
+}  // namespace throughline::alignment

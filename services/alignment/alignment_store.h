@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "pqxx/pqxx"
+#include "throughline/alignment/v1/resources.pb.h"
+
+namespace throughline::alignment {
+
+// A stored row: the resource, its pagination key and the version its etag is made from.
+template <typename Resource>
+struct Stored {
+  int64_t key = 0;
+  int64_t version = 0;
+  Resource resource;
+};
+
+struct TaskQuery {
+  std::string organization;
+  std::string owner;        // empty: any
+  std::string function_id;  // empty: any
+  std::string offering;     // empty: any
+  std::string state;        // enum name; empty: any
+  int64_t before_key = 0;   // newest first: keys below this; 0: from the newest
+  int limit = 50;
+};
+
+// Every SQL statement of the alignment service. All methods run in the caller's transaction.
+class AlignmentStore {
+ public:
+  // Functions. The five defaults are inserted on first use of an organization.
+  static void EnsureDefaultFunctions(pqxx::work& tx, const std::string& organization,
+                                     absl::Time now);
+  static bool InsertFunction(pqxx::work& tx, const std::string& organization,
+                             const std::string& function_id, const v1::Function& function);
+  static std::optional<Stored<v1::Function>> FindFunction(pqxx::work& tx,
+                                                          const std::string& organization,
+                                                          const std::string& function_id,
+                                                          bool for_update);
+  static void UpdateFunction(pqxx::work& tx, const std::string& organization,
+                             const std::string& function_id, int64_t version,
+                             const v1::Function& function);
+  static void DeleteFunction(pqxx::work& tx, const std::string& organization,
+                             const std::string& function_id);
+  static std::vector<Stored<v1::Function>> ListFunctions(pqxx::work& tx,
+                                                         const std::string& organization,
+                                                         int64_t after_key, int limit);
+
+  // Commitments, keyed by offering name and function id.
+  static bool InsertCommitment(pqxx::work& tx, const std::string& organization,
+                               const std::string& offering, const std::string& function_id,
+                               const v1::Commitment& commitment);
+  static std::optional<Stored<v1::Commitment>> FindCommitment(pqxx::work& tx,
+                                                              const std::string& organization,
+                                                              const std::string& offering,
+                                                              const std::string& function_id,
+                                                              bool for_update);
+  static void UpdateCommitment(pqxx::work& tx, const std::string& organization,
+                               const std::string& offering, const std::string& function_id,
+                               int64_t version, const v1::Commitment& commitment);
+  static std::vector<Stored<v1::Commitment>> ListCommitments(pqxx::work& tx,
+                                                             const std::string& organization,
+                                                             const std::string& offering,
+                                                             int64_t after_key, int limit);
+
+  // Tasks. InsertTask is false when the task of this (offering, function, trigger) exists.
+  static bool InsertTask(pqxx::work& tx, const std::string& organization,
+                         const std::string& task_id, const v1::Task& task);
+  static std::optional<Stored<v1::Task>> FindTask(pqxx::work& tx,
+                                                  const std::string& organization,
+                                                  const std::string& task_id, bool for_update);
+  static void UpdateTask(pqxx::work& tx, const std::string& organization,
+                         const std::string& task_id, int64_t version, const v1::Task& task);
+  // OPEN or ACKNOWLEDGED tasks of one offering and function, locked.
+  static std::vector<Stored<v1::Task>> LockUnresolvedTasks(pqxx::work& tx,
+                                                           const std::string& organization,
+                                                           const std::string& offering,
+                                                           const std::string& function_id);
+  static std::vector<Stored<v1::Task>> ListTasks(pqxx::work& tx, const TaskQuery& query);
+  // The OPEN and ACKNOWLEDGED tasks of an owner or a function, oldest first.
+  static std::vector<Stored<v1::Task>> OpenTasks(pqxx::work& tx, const std::string& organization,
+                                                 const std::string& owner,
+                                                 const std::string& function_id);
+  // The newest task of each function for an offering.
+  static std::vector<Stored<v1::Task>> LatestTasks(pqxx::work& tx,
+                                                   const std::string& organization,
+                                                   const std::string& offering);
+  // Unescalated tasks past their due time, locked (skipping rows other sweepers hold).
+  static std::vector<Stored<v1::Task>> LockOverdueTasks(pqxx::work& tx, absl::Time now,
+                                                        int limit);
+
+  // Subscriptions: false when the event was processed already.
+  static bool ClaimEvent(pqxx::work& tx, const std::string& source, const std::string& event_id);
+  static std::string Cursor(pqxx::work& tx, const std::string& subscription);
+  static void SetCursor(pqxx::work& tx, const std::string& subscription,
+                        const std::string& cursor);
+};
+
+}  // namespace throughline::alignment

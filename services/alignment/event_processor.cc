@@ -1,0 +1,227 @@
+#include "services/alignment/event_processor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/api/etag.h"
+#include "libs/api/resources.h"
+#include "libs/api/uuid.h"
+#include "libs/db/transaction.h"
+#include "libs/log/log.h"
+#include "services/alignment/alignment_store.h"
+#include "services/alignment/task_log.h"
+#include "throughline/offering/v1/events.pb.h"
+#include "throughline/segment/v1/events.pb.h"
+
+namespace throughline::alignment {
+namespace {
+
+using io::cloudevents::v1::CloudEvent;
+
+constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
+constexpr char kOfferingRetargeted[] = "throughline.offering.v1.offering_retargeted";
+constexpr char kOfferingChanged[] = "throughline.offering.v1.offering_changed";
+// The remote reads of one event get this long.
+constexpr absl::Duration kContextTimeout = absl::Seconds(10);
+
+std::string Attribute(const CloudEvent& event, const std::string& key) {
+  const auto found = event.attributes().find(key);
+  return found == event.attributes().end() ? "" : found->second.ce_string();
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& paths,
+              std::string_view path) {
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
+}
+
+v1::Trigger TriggerOf(const CloudEvent& event) {
+  v1::Trigger trigger;
+  trigger.set_event_source(event.source());
+  trigger.set_event_id(event.id());
+  trigger.set_event_type(event.type());
+  trigger.set_subject(Attribute(event, "subject"));
+  int64_t revision = 0;
+  if (absl::SimpleAtoi(Attribute(event, "revision"), &revision)) trigger.set_revision(revision);
+  return trigger;
+}
+
+std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+}  // namespace
+
+EventProcessor::EventProcessor(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
+                               const SuiteClient& suite, Clock clock,
+                               absl::Duration task_due_after)
+    : pool_(pool),
+      task_log_(task_log),
+      suite_(suite),
+      clock_(std::move(clock)),
+      task_due_after_(task_due_after) {}
+
+absl::StatusOr<AffectedOffering> EventProcessor::Affected(const offering::v1::Offering& offering,
+                                                          const segment::v1::Segment& segment,
+                                                          absl::Time deadline) const {
+  AffectedOffering affected;
+  affected.offering = offering;
+  auto decisions = suite_.AcceptedDecisions(offering.name(), deadline);
+  if (!decisions.ok()) return decisions.status();
+  affected.accepted_decisions = *std::move(decisions);
+  auto coherence = suite_.EvaluateCoherence(offering.name(), segment, deadline);
+  if (!coherence.ok()) return coherence.status();
+  affected.coherence = *std::move(coherence);
+  return affected;
+}
+
+absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::PlanSegmentChange(
+    const std::string& organization, const segment::v1::Segment& before,
+    const segment::v1::Segment& after, const std::vector<std::string>& changed_paths,
+    v1::Trigger trigger, absl::Time deadline) const {
+  const bool triggers = std::any_of(changed_paths.begin(), changed_paths.end(),
+                                    [](const std::string& path) {
+                                      return path == "needs" || path == "targeting";
+                                    });
+  if (!triggers) return std::nullopt;
+  TriggerPlan plan{organization, std::move(trigger), {before, after}, {}};
+  auto offerings = suite_.OfferingsTargeting(organization, after.name(), deadline);
+  if (!offerings.ok()) return offerings.status();
+  for (const auto& offering : *offerings) {
+    auto affected = Affected(offering, after, deadline);
+    if (affected.status().code() == absl::StatusCode::kNotFound) continue;  // deleted since
+    if (!affected.ok()) return affected.status();
+    plan.offerings.push_back(*std::move(affected));
+  }
+  return plan;
+}
+
+absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::Plan(const CloudEvent& event,
+                                                                absl::Time deadline) const {
+  const std::string organization = Attribute(event, "organization");
+  if (event.type() == kSegmentChanged) {
+    segment::v1::SegmentEventData data;
+    if (!event.proto_data().UnpackTo(&data)) return absl::InternalError("bad segment event");
+    return PlanSegmentChange(organization, data.before(), data.after(),
+                             {data.changed_paths().begin(), data.changed_paths().end()},
+                             TriggerOf(event), deadline);
+  }
+  if (event.type() != kOfferingRetargeted && event.type() != kOfferingChanged) {
+    return std::nullopt;
+  }
+  offering::v1::OfferingEventData data;
+  if (!event.proto_data().UnpackTo(&data)) return absl::InternalError("bad offering event");
+  if (event.type() == kOfferingChanged &&
+      !Contains(data.changed_paths(), "value_proposition")) {
+    return std::nullopt;
+  }
+  TriggerPlan plan{organization, TriggerOf(event), {}, {}};
+  auto after = suite_.GetSegment(data.after().target_segment(), deadline);
+  if (!after.ok()) return after.status();
+  plan.change.after = *std::move(after);
+  if (data.before().target_segment() == data.after().target_segment()) {
+    plan.change.before = plan.change.after;
+  } else {
+    auto before = suite_.GetSegment(data.before().target_segment(), deadline);
+    if (before.ok()) {
+      plan.change.before = *std::move(before);
+    } else if (before.status().code() == absl::StatusCode::kNotFound) {
+      plan.change.before.set_name(data.before().target_segment());  // deleted since
+    } else {
+      return before.status();
+    }
+  }
+  // The offering as of now: a later event will bring later changes.
+  auto offering = suite_.GetOffering(data.after().name(), deadline);
+  if (offering.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
+  if (!offering.ok()) return offering.status();
+  auto affected = Affected(*offering, plan.change.after, deadline);
+  if (!affected.ok()) return affected.status();
+  plan.offerings.push_back(*std::move(affected));
+  return plan;
+}
+
+std::vector<v1::Task> EventProcessor::Tasks(const TriggerPlan& plan,
+                                            const std::vector<v1::Function>& functions) const {
+  std::vector<v1::Task> tasks;
+  const absl::Time due = clock_() + task_due_after_;
+  for (const auto& affected : plan.offerings) {
+    for (const auto& function : functions) {
+      tasks.push_back(PlanTask(plan.trigger, affected, plan.change, function, due));
+    }
+  }
+  return tasks;
+}
+
+absl::Status EventProcessor::Process(const std::string& subscription, const CloudEvent& event,
+                                     const std::string& cursor) {
+  const absl::Time deadline = clock_() + kContextTimeout;
+  // Skip the remote reads of an event processed before (a replay after a crash).
+  bool processed = false;
+  absl::Status checked = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) {
+    processed = !tx.exec_params("SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2",
+                                event.source(), event.id())
+                     .empty();
+    return absl::OkStatus();
+  });
+  if (!checked.ok()) return checked;
+
+  std::optional<TriggerPlan> plan;
+  if (!processed) {
+    auto planned = Plan(event, deadline);
+    if (!planned.ok()) return planned.status();
+    plan = *std::move(planned);
+  }
+
+  int created = 0;
+  absl::Status written = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) -> absl::Status {
+    created = 0;
+    const bool first = AlignmentStore::ClaimEvent(tx, event.source(), event.id());
+    if (first && plan && !plan->offerings.empty()) {
+      const absl::Time now = clock_();
+      AlignmentStore::EnsureDefaultFunctions(tx, plan->organization, now);
+      std::vector<v1::Function> functions;
+      for (auto& stored : AlignmentStore::ListFunctions(tx, plan->organization, 0, 10'000)) {
+        functions.push_back(std::move(stored.resource));
+      }
+      thread_local absl::BitGen random;
+      for (v1::Task& task : Tasks(*plan, functions)) {
+        const std::string task_id = api::NewUuid(random);
+        task.set_name(absl::StrCat("organizations/", plan->organization, "/tasks/", task_id));
+        task.set_uid(api::NewUuid(random));
+        *task.mutable_create_time() = api::ToTimestamp(now);
+        *task.mutable_update_time() = api::ToTimestamp(now);
+        task.set_etag(api::MakeEtag(task.uid(), 1));
+        const std::string function_id = IdOf(task.function());
+        // Older unresolved tasks are about stale strategy: the new one replaces them.
+        auto older = AlignmentStore::LockUnresolvedTasks(tx, plan->organization,
+                                                         task.offering(), function_id);
+        if (!AlignmentStore::InsertTask(tx, plan->organization, task_id, task)) continue;
+        ++created;
+        PublishTask(task_log_, tx, plan->organization, nullptr, task, 1, now);
+        for (auto& stale : older) {
+          v1::Task superseded = stale.resource;
+          superseded.set_state(v1::Task::SUPERSEDED);
+          superseded.set_superseded_by(task.name());
+          *superseded.mutable_update_time() = api::ToTimestamp(now);
+          superseded.set_etag(api::MakeEtag(superseded.uid(), stale.version + 1));
+          AlignmentStore::UpdateTask(tx, plan->organization, IdOf(superseded.name()),
+                                     stale.version + 1, superseded);
+          PublishTask(task_log_, tx, plan->organization, &stale.resource, superseded,
+                      stale.version + 1, now);
+        }
+      }
+    }
+    AlignmentStore::SetCursor(tx, subscription, cursor);
+    return absl::OkStatus();
+  });
+  if (written.ok() && created > 0) {
+    log::Info("re-evaluation tasks created", {{"event", event.id()},
+                                              {"type", event.type()},
+                                              {"subject", Attribute(event, "subject")},
+                                              {"tasks", created}});
+  }
+  return written;
+}
+
+}  // namespace throughline::alignment

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "io/cloudevents/v1/cloudevents.pb.h"
+#include "libs/db/connection_pool.h"
+#include "libs/eventlog/event_log.h"
+#include "services/alignment/suite_client.h"
+#include "services/alignment/task_planner.h"
+#include "throughline/alignment/v1/resources.pb.h"
+
+namespace throughline::alignment {
+
+// What a triggering change means for the organization: the trigger, the segment before and
+// after, and every affected offering with its coherence after the change.
+struct TriggerPlan {
+  std::string organization;
+  v1::Trigger trigger;
+  SegmentChange change;
+  std::vector<AffectedOffering> offerings;
+};
+
+// Turns segment and offering events into re-evaluation tasks (DESIGN.md §5):
+// - a segment_changed event whose changed paths include needs or targeting affects every
+//   offering targeting that segment;
+// - offering_retargeted, and offering_changed with value_proposition among its changed paths,
+//   affect that offering.
+// For each affected offering and each function of the organization it creates one task,
+// supersedes that function's older unresolved tasks for the offering, publishes the task
+// events and advances the subscription's cursor, all in one transaction, once per event
+// (inbox keyed by source and id).
+class EventProcessor {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  EventProcessor(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
+                 const SuiteClient& suite, Clock clock, absl::Duration task_due_after);
+
+  // Processes one event of `subscription` and records `cursor` as its position. Errors leave
+  // the cursor where it was (the caller retries the event later).
+  absl::Status Process(const std::string& subscription,
+                       const io::cloudevents::v1::CloudEvent& event, const std::string& cursor);
+
+  // The plan for a segment going from `before` to `after` (std::nullopt: not a trigger),
+  // reading the affected offerings from the offering service. Used for events and for
+  // PreviewSegmentChange.
+  absl::StatusOr<std::optional<TriggerPlan>> PlanSegmentChange(
+      const std::string& organization, const segment::v1::Segment& before,
+      const segment::v1::Segment& after, const std::vector<std::string>& changed_paths,
+      v1::Trigger trigger, absl::Time deadline) const;
+
+  // The tasks of `plan` for `functions`, unsaved.
+  std::vector<v1::Task> Tasks(const TriggerPlan& plan,
+                              const std::vector<v1::Function>& functions) const;
+
+ private:
+  absl::StatusOr<std::optional<TriggerPlan>> Plan(const io::cloudevents::v1::CloudEvent& event,
+                                                  absl::Time deadline) const;
+  absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
+                                            const segment::v1::Segment& segment,
+                                            absl::Time deadline) const;
+
+  db::ConnectionPool& pool_;
+  const eventlog::EventLog& task_log_;
+  const SuiteClient& suite_;
+  const Clock clock_;
+  const absl::Duration task_due_after_;
+};
+
+}  // namespace throughline::alignment

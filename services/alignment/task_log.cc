@@ -1,0 +1,42 @@
+#include "services/alignment/task_log.h"
+
+#include "absl/random/random.h"
+#include "libs/api/changes.h"
+#include "libs/eventlog/payloads.h"
+#include "throughline/alignment/v1/events.pb.h"
+
+namespace throughline::alignment {
+
+std::string OwnerAudience(const std::string& owner) { return "owner:" + owner; }
+
+std::string FunctionAudience(const std::string& function_id) {
+  return "function:" + function_id;
+}
+
+std::vector<std::string> TaskAudience(const v1::Task& task) {
+  std::vector<std::string> audience = {
+      FunctionAudience(task.function().substr(task.function().rfind('/') + 1))};
+  if (!task.owner().empty()) audience.push_back(OwnerAudience(task.owner()));
+  if (!task.escalated_to().empty() && task.escalated_to() != task.owner()) {
+    audience.push_back(OwnerAudience(task.escalated_to()));
+  }
+  return audience;
+}
+
+void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,
+                 const v1::Task* before, const v1::Task& after, int64_t version,
+                 absl::Time now) {
+  thread_local absl::BitGen random;
+  if (before == nullptr) {
+    log.Append(tx, organization, kTaskCreated, after.name(), 1,
+               eventlog::CreatedPayload<v1::TaskEventData>(after), now, random,
+               TaskAudience(after));
+    return;
+  }
+  log.Append(tx, organization, kTaskChanged, after.name(), version,
+             eventlog::ChangedPayload<v1::TaskEventData>(
+                 *before, after, api::ChangedPaths(*before, after, api::AllPaths(after))),
+             now, random, TaskAudience(after));
+}
+
+}  // namespace throughline::alignment

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/eventlog/event_log.h"
+#include "pqxx/pqxx"
+#include "throughline/alignment/v1/resources.pb.h"
+
+namespace throughline::alignment {
+
+inline constexpr char kTaskCreated[] = "throughline.alignment.v1.task_created";
+inline constexpr char kTaskChanged[] = "throughline.alignment.v1.task_changed";
+
+// Audience tags of a task's events: its owner, its function and, once escalated, the
+// escalation owner. WatchTasks reads the log filtered by one of them.
+std::vector<std::string> TaskAudience(const v1::Task& task);
+std::string OwnerAudience(const std::string& owner);
+std::string FunctionAudience(const std::string& function_id);
+
+// Writes the event of a task change (before unset: created) in `tx`; `version` is the
+// task's version after the change.
+void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,
+                 const v1::Task* before, const v1::Task& after, int64_t version,
+                 absl::Time now);
+
+}  // namespace throughline::alignment
