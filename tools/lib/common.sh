@@ -1,6 +1,6 @@
 # Shared by the scripts in tools/ (sourced, never run): project root, the Debian packages the
 # project needs, package installation, the build, and logging.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are for the scripts that source this
 set -euo pipefail
 
 TL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -40,6 +40,7 @@ tl_missing_packages() {
 
 # tl_ensure_packages [package...]: installs whichever of the given packages (default: all of
 # TL_PACKAGES) are missing. Runs apt-get as root, through sudo otherwise, or explains what to do.
+# shellcheck disable=SC2120  # arguments are optional
 tl_ensure_packages() {
   local wanted=("$@")
   ((${#wanted[@]})) || wanted=("${TL_PACKAGES[@]}")
