@@ -107,7 +107,7 @@ absl::StatusOr<std::vector<std::string>> ParseName(std::string_view pattern, std
       continue;
     }
     std::optional<std::string> problem = DescribeInvalidResourceId(id);
-    if (problem.has_value()) {
+    if (problem.has_value() && !IsGeneratedId(id)) {
       violations.Add(std::string(field),
                      absl::StrCat(VariableWords(expected[i]), " ID ", errors::Quote(id), " in ",
                                   errors::Quote(name), " is not valid: it ", *problem, "; ",
@@ -116,6 +116,17 @@ absl::StatusOr<std::vector<std::string>> ParseName(std::string_view pattern, std
   }
   if (!violations.empty()) return violations.ToStatus();
   return ids;
+}
+
+bool IsGeneratedId(std::string_view id) {
+  // 8-4-4-4-12 lowercase hex digits.
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 std::string OrganizationName(std::string_view organization_id) {
