@@ -50,6 +50,13 @@ v1::Trigger TriggerOf(const CloudEvent& event) {
 
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
+// Errors that the same event will always get again.
+bool IsPermanent(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kNotFound ||
+         status.code() == absl::StatusCode::kInvalidArgument ||
+         status.code() == absl::StatusCode::kFailedPrecondition;
+}
+
 }  // namespace
 
 EventProcessor::EventProcessor(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
@@ -169,8 +176,19 @@ absl::Status EventProcessor::Process(const std::string& subscription, const Clou
   std::optional<TriggerPlan> plan;
   if (!processed) {
     auto planned = Plan(event, deadline);
-    if (!planned.ok()) return planned.status();
-    plan = *std::move(planned);
+    if (IsPermanent(planned.status())) {
+      // Retrying cannot help (e.g. the segment was deleted since); blocking here would stall
+      // every later event. The event is recorded as processed without tasks.
+      log::Error("event cannot be turned into tasks; skipped",
+                 {{"event", event.id()},
+                  {"type", event.type()},
+                  {"subject", Attribute(event, "subject")},
+                  {"error", planned.status().ToString()}});
+    } else if (!planned.ok()) {
+      return planned.status();
+    } else {
+      plan = *std::move(planned);
+    }
   }
 
   int created = 0;
