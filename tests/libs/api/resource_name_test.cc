@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/random/random.h"
+#include "libs/api/resources.h"
 #include "tests/libs/api/violations.h"
 
 namespace throughline::api {
@@ -32,6 +34,17 @@ TEST(ResourceIdTest, ValidIdsAreAccepted) {
   for (const std::string& id : ids) {
     EXPECT_TRUE(ValidateResourceId(id, "market_id").ok()) << id;
     EXPECT_FALSE(DescribeInvalidResourceId(id).has_value()) << id;
+  }
+}
+
+TEST(ResourceIdTest, GeneratedIdsCanBeUsedInNames) {
+  absl::BitGen random;
+  for (int i = 0; i < 200; ++i) {
+    auto id = NewResourceId("", "market_id", random);
+    ASSERT_TRUE(id.ok()) << id.status();
+    auto ids = ParseName(kMarketPattern, "organizations/acme/markets/" + *id, "name");
+    ASSERT_TRUE(ids.ok()) << *id << ": " << ids.status();
+    EXPECT_EQ((*ids)[1], *id);
   }
 }
 
