@@ -172,7 +172,8 @@ void ValidateDecision(const v1::Decision& decision, std::string_view offering_na
                 violations);
   }
 
-  if (!v1::Decision::State_IsValid(decision.state())) {
+  if (decision.state() == v1::Decision::STATE_UNSPECIFIED ||
+      !v1::Decision::State_IsValid(decision.state())) {
     violations.Add(FieldPath(prefix, "state"), "state must be PROPOSED, ACCEPTED or SUPERSEDED");
   }
   const std::string superseded_path = FieldPath(prefix, "superseded_by");
