@@ -1,12 +1,10 @@
 #include "libs/eventlog/event_log.h"
 
-#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/api/uuid.h"
 #include "libs/db/transaction.h"
@@ -17,63 +15,45 @@ namespace {
 
 using io::cloudevents::v1::CloudEvent;
 
+// The next position, in commit order: the row lock taken here is held until this transaction
+// commits, so the next writer takes its position only after this one's events are visible
+// (platform migration 0003).
+constexpr char kNextPosition[] = R"sql(
+  UPDATE event_log_head SET position = position + 1 RETURNING position)sql";
 constexpr char kInsert[] = R"sql(
-  INSERT INTO event_log (organization, event_id, type, subject, event, audience)
-  VALUES ($1, $2::uuid, $3, $4, $5, $6::text[]))sql";
+  INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
+  VALUES ($1, $2::uuid, $3, $4, $5, $6::text[], $7))sql";
 constexpr char kNotify[] = "SELECT pg_notify($1, $2)";
 
-// Rows below the snapshot's xmin belong to transactions that are no longer in flight: no
-// row can later appear before them. (txid, id) orders rows of one transaction by insertion.
-constexpr char kReadSettled[] = R"sql(
-  SELECT txid::text, id, event FROM event_log
+constexpr char kRead[] = R"sql(
+  SELECT position, event FROM event_log
   WHERE ($1 = '' OR organization = $1)
-    AND (txid, id) > ($2::xid8, $3::bigint)
-    AND txid < pg_snapshot_xmin(pg_current_snapshot())
-    AND ($4 = '' OR type = $4)
-    AND ($5 = '' OR subject = $5 OR left(subject, length($5) + 1) = $5 || '/')
-    AND ($7 = '' OR audience @> ARRAY[$7])
-  ORDER BY txid, id
-  LIMIT $6)sql";
-constexpr char kAnyUnsettled[] = R"sql(
-  SELECT EXISTS (
-    SELECT 1 FROM event_log
-    WHERE ($1 = '' OR organization = $1)
-      AND (txid, id) > ($2::xid8, $3::bigint)
-      AND txid >= pg_snapshot_xmin(pg_current_snapshot())))sql";
-constexpr char kSnapshotXmin[] = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
-constexpr int64_t kLastIdOfTransaction = std::numeric_limits<int64_t>::max();
+    AND position > $2
+    AND ($3 = '' OR type = $3)
+    AND ($4 = '' OR subject = $4 OR left(subject, length($4) + 1) = $4 || '/')
+    AND ($6 = '' OR audience @> ARRAY[$6])
+  ORDER BY position
+  LIMIT $5)sql";
+constexpr char kLastPosition[] = "SELECT position FROM event_log_head";
 
-constexpr char kCursorPrefix[] = "ev1:";
+constexpr char kCursorPrefix[] = "ev2:";
 
-struct Position {
-  std::string txid = "0";
-  int64_t id = 0;
-};
-
-std::string EncodeCursor(const Position& position) {
-  return absl::WebSafeBase64Escape(absl::StrCat(kCursorPrefix, position.txid, ":", position.id));
+std::string EncodeCursor(int64_t position) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kCursorPrefix, position));
 }
 
-absl::StatusOr<Position> DecodeCursor(std::string_view cursor, std::string_view field) {
-  Position position;
-  if (cursor.empty()) return position;
+// The position a cursor stands at; 0 (before every event) for the empty cursor.
+absl::StatusOr<int64_t> DecodeCursor(std::string_view cursor, std::string_view field) {
+  if (cursor.empty()) return 0;
   std::string plain;
-  const auto invalid = [&] {
+  int64_t position = 0;
+  if (!absl::WebSafeBase64Unescape(std::string(cursor), &plain) ||
+      plain.rfind(kCursorPrefix, 0) != 0 ||
+      !absl::SimpleAtoi(plain.substr(sizeof(kCursorPrefix) - 1), &position) || position < 0) {
     return errors::InvalidField(std::string(field),
                                 "not a cursor of this event log; pass the cursor of a received "
                                 "event, or leave it empty to read from the beginning");
-  };
-  if (!absl::WebSafeBase64Unescape(std::string(cursor), &plain) ||
-      plain.rfind(kCursorPrefix, 0) != 0) {
-    return invalid();
   }
-  std::vector<std::string> parts = absl::StrSplit(plain.substr(sizeof(kCursorPrefix) - 1), ':');
-  uint64_t txid = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &txid) ||
-      !absl::SimpleAtoi(parts[1], &position.id) || position.id < 0) {
-    return invalid();
-  }
-  position.txid = absl::StrCat(txid);
   return position;
 }
 
@@ -123,9 +103,10 @@ CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization,
   attributes["datacontenttype"] = StringAttribute("application/protobuf");
   event.mutable_proto_data()->PackFrom(payload);
 
+  const int64_t position = tx.exec1(kNextPosition)[0].as<int64_t>();
   tx.exec_params0(kInsert, std::string(organization), event.id(), event.type(),
                   std::string(subject), pqxx::binarystring(event.SerializeAsString()),
-                  SqlArray(audience));
+                  SqlArray(audience), position);
   tx.exec_params(kNotify, channel_, std::string(organization));
   return event;
 }
@@ -139,23 +120,17 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
   ReadResult result;
   absl::Status status = db::RunTransaction(pool, deadline, [&](pqxx::work& tx) {
     result = ReadResult();
-    const std::string org(organization);
-    const pqxx::result rows = tx.exec_params(kReadSettled, org, start->txid, start->id,
-                                             filter.type, filter.subject_prefix, limit,
-                                             filter.audience);
+    const pqxx::result rows =
+        tx.exec_params(kRead, std::string(organization), *start, filter.type,
+                       filter.subject_prefix, limit, filter.audience);
     for (const auto& row : rows) {
       LoggedEvent logged;
-      if (!logged.event.ParseFromString(pqxx::binarystring(row[2]).str())) {
-        return errors::Internal(absl::StrCat("corrupt event row ", row[1].as<int64_t>()));
+      const int64_t position = row[0].as<int64_t>();
+      if (!logged.event.ParseFromString(pqxx::binarystring(row[1]).str())) {
+        return errors::Internal(absl::StrCat("corrupt event at position ", position));
       }
-      logged.cursor = EncodeCursor({row[0].as<std::string>(), row[1].as<int64_t>()});
+      logged.cursor = EncodeCursor(position);
       result.events.push_back(std::move(logged));
-    }
-    if (static_cast<int>(rows.size()) < limit) {
-      Position last = *start;
-      if (!rows.empty()) last = {rows.back()[0].as<std::string>(), rows.back()[1].as<int64_t>()};
-      result.unsettled =
-          tx.exec_params1(kAnyUnsettled, org, last.txid, last.id)[0].as<bool>();
     }
     return absl::OkStatus();
   });
@@ -164,11 +139,7 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
 }
 
 std::string EventLog::CursorAtSnapshot(pqxx::work& tx) {
-  uint64_t xmin = 0;
-  const std::string text = tx.exec1(kSnapshotXmin)[0].as<std::string>();
-  if (!absl::SimpleAtoi(text, &xmin) || xmin == 0) return "";
-  // Every row of a transaction below xmin sorts before (xmin - 1, max id).
-  return EncodeCursor({absl::StrCat(xmin - 1), kLastIdOfTransaction});
+  return EncodeCursor(tx.exec1(kLastPosition)[0].as<int64_t>());
 }
 
 absl::Status EventLog::ValidateCursor(std::string_view cursor, std::string_view field) {

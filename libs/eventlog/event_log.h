@@ -34,13 +34,13 @@ struct LoggedEvent {
 
 struct ReadResult {
   std::vector<LoggedEvent> events;
-  // Committed events exist past the cursor that are held back until an older transaction
-  // finishes; read again shortly.
-  bool unsettled = false;
 };
 
 // One service's event log (DESIGN.md §4): a transactional outbox in the service's schema
-// (table event_log, platform migration 0001), read in commit-safe order.
+// (table event_log, platform migrations 0001-0003), read in commit order. Each event gets the
+// next position of the log when it is appended, under a lock its transaction holds until it
+// commits, so positions follow commit order: a reader never skips an event that commits later,
+// and the changes of one resource arrive in the order they were made.
 class EventLog {
  public:
   // `service` names the producer ("segment"); `schema` is the service's schema, which also
@@ -49,6 +49,8 @@ class EventLog {
 
   // Writes an event in the caller's transaction, so it exists if and only if the change
   // commits, and wakes readers when it commits. Returns the event as readers will see it.
+  // From here until the transaction ends, other transactions that append to this log wait:
+  // append last, after the work that may wait on other transactions' row locks.
   io::cloudevents::v1::CloudEvent Append(pqxx::work& tx, std::string_view organization,
                                          std::string_view type, std::string_view subject,
                                          int64_t revision,
@@ -57,8 +59,7 @@ class EventLog {
                                          const std::vector<std::string>& audience = {}) const;
 
   // Reads up to `limit` events of `organization` (kAllOrganizations: of all) after `cursor`
-  // (empty: from the start), in log order. Never skips an event that commits later: only rows whose transaction can no
-  // longer be in flight are returned.
+  // (empty: from the start), in commit order. Never skips an event that commits later.
   absl::StatusOr<ReadResult> Read(db::ConnectionPool& pool, absl::Time deadline,
                                   std::string_view organization, std::string_view cursor,
                                   const EventFilter& filter, int limit) const;
@@ -66,10 +67,10 @@ class EventLog {
   // INVALID_ARGUMENT on `field` when `cursor` is not a cursor of this log.
   static absl::Status ValidateCursor(std::string_view cursor, std::string_view field);
 
-  // A cursor just before every event whose transaction may still be in flight now, read in
-  // `tx`: reading after it delivers every event not committed before `tx`'s snapshot, and at
-  // worst repeats the few that committed while older transactions were still open. Used to
-  // start a stream right after a snapshot of current state (WatchTasks' backlog).
+  // The cursor after the last event visible to `tx`'s current statement: reading after it
+  // delivers every event committed later. Under READ COMMITTED a later statement of `tx` may
+  // see a few of those events' changes too, so they may repeat what it read. Used to start a
+  // stream right after a snapshot of current state (WatchTasks' backlog).
   static std::string CursorAtSnapshot(pqxx::work& tx);
 
   const std::string& channel() const { return channel_; }

@@ -254,7 +254,6 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     if (finishing_) return std::nullopt;
     if (!read.ok()) return BeginFinish(errors::ToGrpcStatus(read.status()));
     if (static_cast<int>(read->events.size()) == kBatch) more_ = true;
-    if (read->unsettled) deps_.notifier.WakeSoon(subscription_);
     for (const auto& event : read->events) {
       cursor_ = event.cursor;
       queue_.push_back(convert_(event));

@@ -327,6 +327,11 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
   if (const std::string& market = (*filter)["market"]; !market.empty()) {
     auto market_ids = api::ParseName(kMarketPattern, market, "filter");
     if (!market_ids.ok()) return market_ids.status();
+    // Another organization's market is refused as such, like a name or a parent would be.
+    if (absl::Status allowed = auth::Authorize(call.principal, (*market_ids)[0], Access::kRead);
+        !allowed.ok()) {
+      return allowed;
+    }
     if ((*market_ids)[0] != query.organization ||
         (!query.market_id.empty() && query.market_id != (*market_ids)[1])) {
       return errors::InvalidField(
