@@ -77,6 +77,10 @@ constexpr char kLockUnresolvedTasks[] = R"sql(
   WHERE organization = $1 AND offering = $2 AND function_id = $3
     AND state IN ('OPEN', 'ACKNOWLEDGED')
   ORDER BY id FOR UPDATE)sql";
+// Two int4 keys: a key space apart from the subscriptions' single-key session locks.
+constexpr char kLockOfferingTasks[] = R"sql(
+  SELECT pg_advisory_xact_lock(hashtext('throughline:offering-tasks'), hashtext($1))
+)sql";
 constexpr char kListTasks[] = R"sql(
   SELECT id, body, version FROM tasks
   WHERE organization = $1 AND ($2 = 0 OR id < $2)
@@ -85,7 +89,9 @@ constexpr char kListTasks[] = R"sql(
   ORDER BY id DESC LIMIT $7)sql";
 constexpr char kOpenTasks[] = R"sql(
   SELECT id, body, version FROM tasks
-  WHERE organization = $1 AND ($2 = '' OR owner = $2) AND ($3 = '' OR function_id = $3)
+  WHERE organization = $1
+    AND ($2 = '' OR owner = $2 OR (escalated AND body->>'escalated_to' = $2))
+    AND ($3 = '' OR function_id = $3)
     AND state IN ('OPEN', 'ACKNOWLEDGED')
   ORDER BY id)sql";
 constexpr char kLatestTasks[] = R"sql(
@@ -242,6 +248,10 @@ std::vector<Stored<v1::Task>> AlignmentStore::LockUnresolvedTasks(
     const std::string& function_id) {
   return ReadAll<v1::Task>(
       tx.exec_params(kLockUnresolvedTasks, organization, offering, function_id));
+}
+
+void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::string& offering) {
+  tx.exec_params(kLockOfferingTasks, offering);
 }
 
 std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::work& tx, const TaskQuery& query) {

@@ -75,13 +75,18 @@ class AlignmentStore {
                                                   const std::string& task_id, bool for_update);
   static void UpdateTask(pqxx::work& tx, const std::string& organization,
                          const std::string& task_id, int64_t version, const v1::Task& task);
+  // Serializes the creation of tasks for `offering` (an offering resource name) until the
+  // transaction ends: a second transaction creating tasks for it waits, then sees the first
+  // one's tasks. Take the locks of several offerings in sorted order.
+  static void LockOfferingTasks(pqxx::work& tx, const std::string& offering);
   // OPEN or ACKNOWLEDGED tasks of one offering and function, locked.
   static std::vector<Stored<v1::Task>> LockUnresolvedTasks(pqxx::work& tx,
                                                            const std::string& organization,
                                                            const std::string& offering,
                                                            const std::string& function_id);
   static std::vector<Stored<v1::Task>> ListTasks(pqxx::work& tx, const TaskQuery& query);
-  // The OPEN and ACKNOWLEDGED tasks of an owner or a function, oldest first.
+  // The OPEN and ACKNOWLEDGED tasks of an owner (its own and those escalated to it, as its
+  // WatchTasks stream sends them) or of a function, oldest first.
   static std::vector<Stored<v1::Task>> OpenTasks(pqxx::work& tx, const std::string& organization,
                                                  const std::string& owner,
                                                  const std::string& function_id);

@@ -1,6 +1,7 @@
 #include "services/alignment/event_processor.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -197,6 +198,12 @@ absl::Status EventProcessor::Process(const std::string& subscription, const Clou
     const bool first = AlignmentStore::ClaimEvent(tx, event.source(), event.id());
     if (first && plan && !plan->offerings.empty()) {
       const absl::Time now = clock_();
+      // The segment and offering subscriptions run concurrently: without this, two triggers
+      // for one offering could each miss the other's new task and leave two open tasks for
+      // one function. Sorted, so that two fan-outs never wait for each other in a cycle.
+      std::set<std::string> offerings;
+      for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
+      for (const auto& offering : offerings) AlignmentStore::LockOfferingTasks(tx, offering);
       AlignmentStore::EnsureDefaultFunctions(tx, plan->organization, now);
       std::vector<v1::Function> functions;
       for (auto& stored : AlignmentStore::ListFunctions(tx, plan->organization, 0, 10'000)) {
