@@ -1,0 +1,242 @@
+// What creates re-evaluation tasks (DESIGN.md §5): a targeted segment's needs or targeting
+// change, an offering retargeted, an offering's value proposition changed; and what a task
+// carries so its owner can act without asking anyone.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "google/protobuf/util/time_util.h"
+#include "tests/services/alignment/alignment_fixture.h"
+
+namespace throughline::alignment::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
+constexpr char kOfferingRetargeted[] = "throughline.offering.v1.offering_retargeted";
+constexpr char kOfferingChanged[] = "throughline.offering.v1.offering_changed";
+constexpr char kPostgresLite[] = "organizations/acme/offerings/postgres-lite";
+constexpr char kPostgresDiy[] = "organizations/acme/offerings/postgres-diy";
+
+using NeedChangeTuple = std::tuple<std::string, int, int, int>;
+
+std::vector<NeedChangeTuple> ChangesOf(const aln::Task& task) {
+  std::vector<NeedChangeTuple> changes;
+  for (const auto& change : task.need_changes()) {
+    changes.emplace_back(change.dimension(), change.kind(), change.importance_before(),
+                         change.importance_after());
+  }
+  return changes;
+}
+
+std::vector<std::string> Dimensions(const google::protobuf::RepeatedPtrField<Need>& needs) {
+  std::vector<std::string> dimensions;
+  for (const auto& need : needs) dimensions.push_back(need.dimension());
+  return dimensions;
+}
+
+std::vector<int> AsInts(const std::vector<aln::Area>& areas) {
+  return {areas.begin(), areas.end()};
+}
+
+std::vector<std::string> IncoherentTitles(const aln::Task& task) {
+  std::vector<std::string> titles;
+  for (const auto& decision : task.incoherent_decisions()) titles.push_back(decision.title());
+  return titles;
+}
+
+using AlignmentTriggersTest = AlignmentServiceTest;
+
+TEST_F(AlignmentTriggersTest, RetargetingCreatesOneTaskPerFunctionCarryingTheWhy) {
+  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
+  auto diy = suite().GetSegment(kDiy);
+  auto oneclick = suite().GetSegment(kOneClick);
+  ASSERT_TRUE(diy.ok() && oneclick.ok());
+  const absl::Time before = absl::Now();
+  const auto tasks = RetargetToOneClick();
+  ASSERT_EQ(tasks.size(), 5u);
+
+  std::set<std::string> functions;
+  for (const auto& task : tasks) {
+    const std::string function_id = FunctionIdOf(task.function());
+    SCOPED_TRACE(function_id);
+    functions.insert(function_id);
+    const Owner& owner = OwnerOf(function_id);
+    EXPECT_EQ(task.owner(), owner.principal);
+    EXPECT_EQ(task.state(), aln::Task::OPEN);
+    EXPECT_THAT(std::vector<int>(task.areas().begin(), task.areas().end()),
+                ElementsAreArray(AsInts(owner.areas)));
+    EXPECT_EQ(task.trigger().event_type(), kOfferingRetargeted);
+    EXPECT_EQ(task.trigger().subject(), kManagedPostgres);
+    EXPECT_FALSE(task.trigger().event_id().empty());
+    EXPECT_EQ(task.value_proposition(),
+              "PostgreSQL that just works: running in minutes, reliability is our job.");
+    EXPECT_THAT(task.rationale(), ::testing::HasSubstr("one-click customers"));
+    EXPECT_EQ(task.segment(), kOneClick);
+    EXPECT_EQ(task.segment_revision(), oneclick.value.revision());
+    EXPECT_EQ(task.previous_segment(), kDiy);
+    EXPECT_THAT(Dimensions(task.needs_before()), ElementsAreArray(Dimensions(diy.value.needs())));
+    EXPECT_THAT(Dimensions(task.needs_after()),
+                ElementsAreArray(Dimensions(oneclick.value.needs())));
+    EXPECT_THAT(ChangesOf(task),
+                UnorderedElementsAre(
+                    NeedChangeTuple{"simplicity", aln::NeedChange::APPEARED, 0, type::v1::CRITICAL},
+                    NeedChangeTuple{"time_to_value", aln::NeedChange::APPEARED, 0, type::v1::HIGH},
+                    NeedChangeTuple{"managed_reliability", aln::NeedChange::APPEARED, 0,
+                                    type::v1::CRITICAL},
+                    NeedChangeTuple{"configurability", aln::NeedChange::IMPORTANCE_CHANGED,
+                                    type::v1::CRITICAL, type::v1::LOW},
+                    NeedChangeTuple{"operational_transparency", aln::NeedChange::DISAPPEARED,
+                                    type::v1::HIGH, 0},
+                    NeedChangeTuple{"replication_and_failover_control",
+                                    aln::NeedChange::DISAPPEARED, type::v1::CRITICAL, 0},
+                    NeedChangeTuple{"tuning", aln::NeedChange::DISAPPEARED, type::v1::HIGH, 0}));
+    // Hiding knobs weakens configurability, which one-click customers rate LOW: coherent.
+    EXPECT_THAT(IncoherentTitles(task), IsEmpty());
+    // Organization policy: a week.
+    const absl::Time due = absl::FromUnixSeconds(task.due_time().seconds());
+    EXPECT_GE(due, before + absl::Hours(24 * 7) - absl::Seconds(1));
+    EXPECT_LE(due, absl::Now() + absl::Hours(24 * 7) + absl::Seconds(1));
+  }
+  EXPECT_THAT(functions,
+              UnorderedElementsAre("product", "engineering", "operations", "sales", "support"));
+}
+
+TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOffering) {
+  ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
+  // Two offerings for the one-click customers, one for the DIY users.
+  ASSERT_TRUE(suite().CreateOffering(kManagedPostgresId, ManagedPostgres(kOneClick)).ok());
+  ASSERT_TRUE(suite().CreateDecision(kManagedPostgres, "hide-most-knobs", HideMostKnobs()).ok());
+  ASSERT_TRUE(
+      suite().CreateDecision(kManagedPostgres, "usage-based-pricing", UsageBasedPricing()).ok());
+  ASSERT_TRUE(
+      suite().CreateOffering("postgres-lite", ManagedPostgres(kOneClick, "PostgreSQL Lite")).ok());
+  ASSERT_TRUE(suite().CreateOffering("postgres-diy", ManagedPostgres(kDiy, "PostgreSQL DIY")).ok());
+
+  // Configurability becomes critical, cost efficiency appears, time to value disappears.
+  const seg::Segment changed =
+      suite().SetNeeds(kOneClick, {MakeNeed("simplicity", type::v1::CRITICAL),
+                                   MakeNeed("managed_reliability", type::v1::CRITICAL),
+                                   MakeNeed("configurability", type::v1::CRITICAL),
+                                   MakeNeed("cost_efficiency", type::v1::HIGH)});
+  ASSERT_GT(changed.revision(), 1);
+  const auto tasks = suite().WaitForTasks(
+      [](const aln::Task& task) { return task.trigger().event_type() == kSegmentChanged; }, 10);
+  ASSERT_EQ(tasks.size(), 10u);
+
+  std::map<std::string, int> per_offering;
+  for (const auto& task : tasks) {
+    const std::string function_id = FunctionIdOf(task.function());
+    SCOPED_TRACE(task.offering() + " " + function_id);
+    ++per_offering[task.offering()];
+    EXPECT_EQ(task.trigger().subject(), kOneClick);
+    EXPECT_EQ(task.trigger().revision(), changed.revision());
+    EXPECT_EQ(task.segment(), kOneClick);
+    EXPECT_EQ(task.previous_segment(), kOneClick);
+    EXPECT_EQ(task.segment_revision(), changed.revision());
+    EXPECT_EQ(task.owner(), OwnerOf(function_id).principal);
+    EXPECT_THAT(
+        ChangesOf(task),
+        UnorderedElementsAre(
+            NeedChangeTuple{"configurability", aln::NeedChange::IMPORTANCE_CHANGED, type::v1::LOW,
+                            type::v1::CRITICAL},
+            NeedChangeTuple{"cost_efficiency", aln::NeedChange::APPEARED, 0, type::v1::HIGH},
+            NeedChangeTuple{"time_to_value", aln::NeedChange::DISAPPEARED, type::v1::HIGH, 0}));
+    if (task.offering() == kManagedPostgres && function_id == "engineering") {
+      ASSERT_EQ(task.incoherent_decisions_size(), 1);
+      const auto& incoherent = task.incoherent_decisions(0);
+      EXPECT_EQ(incoherent.decision(),
+                std::string(kManagedPostgres) + "/decisions/hide-most-knobs");
+      EXPECT_EQ(incoherent.title(), kHideKnobsTitle);
+      EXPECT_EQ(incoherent.why(), HideMostKnobs().why());
+      EXPECT_EQ(incoherent.dimension(), "configurability");
+      EXPECT_FALSE(incoherent.finding().empty());
+    } else {
+      // Sales' pricing decision supports a need: no incoherence; other functions own none.
+      EXPECT_THAT(IncoherentTitles(task), IsEmpty());
+    }
+  }
+  EXPECT_THAT(per_offering,
+              ElementsAre(::testing::Pair(kManagedPostgres, 5), ::testing::Pair(kPostgresLite, 5)));
+  EXPECT_THAT(CountByKey(tasks), ::testing::Each(::testing::Pair(::testing::_, 1)));
+}
+
+TEST_F(AlignmentTriggersTest, ChangesThatLeaveNeedsAndTargetingAloneCreateNoTask) {
+  ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
+  ASSERT_TRUE(suite().CreateOffering("postgres-lite", ManagedPostgres(kOneClick, "Lite")).ok());
+  ASSERT_TRUE(suite().CreateOffering("postgres-diy", ManagedPostgres(kDiy, "DIY")).ok());
+
+  seg::Segment renamed;
+  renamed.set_name(kOneClick);
+  renamed.set_display_name("One-click teams");
+  renamed.set_description("Renamed after the last customer council.");
+  renamed.set_priority(3);
+  auto updated = suite().UpdateSegment(renamed, {"display_name", "description", "priority"});
+  ASSERT_TRUE(updated.ok()) << Describe(updated.status);
+  auto name_only = suite().UpdateSegment(renamed, {"display_name"});
+  ASSERT_TRUE(name_only.ok()) << Describe(name_only.status);
+
+  // A later segment event that does trigger: the DIY users are deprioritized. Segment events
+  // are processed in log order, so once its tasks exist the renames were processed too.
+  seg::Segment deprioritized;
+  deprioritized.set_name(kDiy);
+  deprioritized.set_targeting(seg::Segment::DEPRIORITIZED);
+  auto targeting = suite().UpdateSegment(deprioritized, {"targeting"});
+  ASSERT_TRUE(targeting.ok()) << Describe(targeting.status);
+  const auto marker = TasksOf(kPostgresDiy, kSegmentChanged, 5, targeting.value.revision());
+  ASSERT_EQ(marker.size(), 5u);
+  EXPECT_THAT(ChangesOf(marker[0]), IsEmpty()) << "the needs did not change, the targeting did";
+
+  const auto all = suite().AllTasks();
+  EXPECT_EQ(all.size(), 5u);
+  for (const auto& task : all) EXPECT_EQ(task.trigger().subject(), kDiy) << task.name();
+}
+
+TEST_F(AlignmentTriggersTest, AValuePropositionChangeCreatesTasksButOtherOfferingChangesDoNot) {
+  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
+  off::Offering positioning;
+  positioning.set_name(kManagedPostgres);
+  positioning.set_positioning("The PostgreSQL for people who read the docs.");
+  auto repositioned = suite().UpdateOffering(positioning, {"positioning"});
+  ASSERT_TRUE(repositioned.ok()) << Describe(repositioned.status);
+
+  off::Offering promise;
+  promise.set_name(kManagedPostgres);
+  promise.set_value_proposition("PostgreSQL you control, with failover you can rehearse.");
+  auto changed = suite().UpdateOffering(promise, {"value_proposition"});
+  ASSERT_TRUE(changed.ok()) << Describe(changed.status);
+
+  const auto tasks = TasksOf(kManagedPostgres, kOfferingChanged, 5);
+  ASSERT_EQ(tasks.size(), 5u);
+  auto diy = suite().GetSegment(kDiy);
+  ASSERT_TRUE(diy.ok());
+  for (const auto& task : tasks) {
+    SCOPED_TRACE(task.function());
+    EXPECT_EQ(task.value_proposition(), promise.value_proposition());
+    EXPECT_EQ(task.trigger().revision(), changed.value.revision());
+    EXPECT_EQ(task.segment(), kDiy);
+    EXPECT_EQ(task.previous_segment(), kDiy);
+    EXPECT_EQ(task.segment_revision(), diy.value.revision());
+    EXPECT_THAT(ChangesOf(task), IsEmpty());
+    EXPECT_THAT(Dimensions(task.needs_after()), ElementsAreArray(Dimensions(diy.value.needs())));
+    // Against the DIY users hiding knobs is incoherent: engineering sees it, nobody else.
+    if (FunctionIdOf(task.function()) == "engineering") {
+      EXPECT_THAT(IncoherentTitles(task), ElementsAre(kHideKnobsTitle));
+    } else {
+      EXPECT_THAT(IncoherentTitles(task), IsEmpty());
+    }
+  }
+  // Offering events are processed in order: the positioning change was seen and made nothing.
+  EXPECT_EQ(suite().AllTasks().size(), 5u);
+}
+
+}  // namespace
+}  // namespace throughline::alignment::testing
