@@ -356,7 +356,7 @@ TEST_F(SegmentEventsTest, LiveSubscriberReceivesEachNewEventPromptly) {
     const absl::Time committed = absl::Now();
     ASSERT_TRUE(subscriber.WaitForEvents(3 + i, absl::Seconds(5)))
         << "event " << i << " did not arrive within 5 s of its commit";
-    // Well under the 500 ms polling fallback: LISTEN/NOTIFY woke the stream.
+    // Pushed by the server as it commits: LISTEN/NOTIFY wakes the stream.
     EXPECT_LT(absl::Now() - committed, absl::Seconds(5));
   }
   const auto events = subscriber.events();
