@@ -10,7 +10,6 @@
 namespace throughline::eventlog {
 namespace {
 
-constexpr absl::Duration kSoon = absl::Milliseconds(10);
 constexpr absl::Duration kReconnectDelay = absl::Milliseconds(250);
 
 // Collects the payloads (organization ids) of the notifications of one wait.
@@ -54,12 +53,6 @@ void EventNotifier::Unsubscribe(int64_t id) {
   // Dispatch runs callbacks under mu_, so taking it waits out a running callback.
   absl::MutexLock lock(&mu_);
   subscribers_.erase(id);
-  wake_soon_.erase(id);
-}
-
-void EventNotifier::WakeSoon(int64_t id) {
-  absl::MutexLock lock(&mu_);
-  if (subscribers_.contains(id)) wake_soon_.insert(id);
 }
 
 void EventNotifier::CloseAll() {
@@ -71,11 +64,9 @@ bool EventNotifier::closing() const { return closing_; }
 
 void EventNotifier::Dispatch(const std::set<std::string>& organizations, bool everyone) {
   absl::MutexLock lock(&mu_);
-  std::set<int64_t> soon;
-  soon.swap(wake_soon_);
   for (auto& [id, subscriber] : subscribers_) {
     const bool all_organizations = subscriber.organization.empty() && !organizations.empty();
-    if (everyone || soon.contains(id) || all_organizations ||
+    if (everyone || all_organizations ||
         organizations.contains(subscriber.organization)) {
       subscriber.callback();
     }
@@ -88,17 +79,13 @@ void EventNotifier::Run() {
   std::set<std::string> organizations;
   absl::Time next_poll = absl::Now() + poll_interval_;
   while (true) {
-    bool soon_pending;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      soon_pending = !wake_soon_.empty();
     }
-    const absl::Time now = absl::Now();
-    absl::Duration wait = std::max(absl::ZeroDuration(), next_poll - now);
-    if (soon_pending) wait = std::min(wait, kSoon);
     // Never wait long, so that destruction is prompt.
-    wait = std::min(wait, absl::Milliseconds(100));
+    const absl::Duration wait = std::clamp(next_poll - absl::Now(), absl::ZeroDuration(),
+                                           absl::Milliseconds(100));
 
     if (connection == nullptr) {
       auto opened = pool_.OpenDedicated();
@@ -125,7 +112,7 @@ void EventNotifier::Run() {
 
     const bool poll_due = absl::Now() >= next_poll;
     if (poll_due) next_poll = absl::Now() + poll_interval_;
-    if (poll_due || soon_pending || !organizations.empty()) {
+    if (poll_due || !organizations.empty()) {
       Dispatch(organizations, poll_due);
       organizations.clear();
     }

@@ -32,13 +32,11 @@ class EventNotifier {
   void Start();
 
   // Calls `callback` (on the notifier thread; it must not block) when events of
-  // `organization` (empty: of any organization) may have committed. Returns an id for Unsubscribe and WakeSoon.
+  // `organization` (empty: of any organization) may have committed. Returns an id for
+  // Unsubscribe.
   int64_t Subscribe(std::string organization, Callback callback);
   // After this returns, the callback is not running and will not run again.
   void Unsubscribe(int64_t id);
-  // Calls the subscriber again after a short delay (≈10 ms), for events that were committed
-  // but not yet readable.
-  void WakeSoon(int64_t id);
 
   // Server shutdown: from now on closing() is true, and every subscriber is woken once so
   // that open streams end promptly (clients reconnect with their cursor elsewhere).
@@ -52,8 +50,7 @@ class EventNotifier {
   };
 
   void Run();
-  // Wakes the subscribers of `organizations` (all of them when `everyone`) and those that
-  // asked to be woken soon.
+  // Wakes the subscribers of `organizations` (all of them when `everyone`).
   void Dispatch(const std::set<std::string>& organizations, bool everyone);
 
   db::ConnectionPool& pool_;
@@ -66,7 +63,6 @@ class EventNotifier {
   std::atomic<bool> closing_{false};
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<int64_t, Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
-  std::set<int64_t> wake_soon_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace throughline::eventlog
