@@ -21,6 +21,7 @@
 #include "libs/db/transaction.h"
 #include "libs/server/authorize.h"
 #include "services/alignment/alignment_store.h"
+#include "services/alignment/alignment_validation.h"
 #include "services/alignment/functions.h"
 #include "services/alignment/task_log.h"
 #include "throughline/alignment/v1/events.pb.h"
@@ -61,69 +62,6 @@ std::string Name(std::string_view pattern_prefix, const std::string& organizatio
 }
 
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
-void ValidateFunction(const v1::Function& function, errors::Violations& violations) {
-  api::CheckLength(function.display_name(), api::kMaxDisplayName, "function.display_name",
-                   violations);
-  api::CheckLength(function.owner(), api::kMaxDisplayName, "function.owner", violations);
-  api::CheckLength(function.escalation_owner(), api::kMaxDisplayName,
-                   "function.escalation_owner", violations);
-  std::set<int> seen;
-  for (int i = 0; i < function.areas_size(); ++i) {
-    const std::string path = absl::StrCat("function.areas[", i, "]");
-    if (function.areas(i) == v1::AREA_UNSPECIFIED || !v1::Area_IsValid(function.areas(i))) {
-      violations.Add(path, "area must be one of the Area values, e.g. KNOBS_AND_CONFIGURABILITY");
-    } else if (!seen.insert(function.areas(i)).second) {
-      violations.Add(path, "area appears twice");
-    }
-  }
-}
-
-void ValidateCommitment(const v1::Commitment& commitment, errors::Violations& violations) {
-  api::CheckRequiredText(commitment.statement(), api::kMaxLongText, "commitment.statement",
-                         violations,
-                         "statement is required: the function's own words for the customer "
-                         "promise it delivers");
-  if (commitment.local_metrics_size() > 100) {
-    violations.Add("commitment.local_metrics", "at most 100 local metrics");
-  }
-  for (int i = 0; i < commitment.local_metrics_size(); ++i) {
-    const auto& metric = commitment.local_metrics(i);
-    const std::string path = absl::StrCat("commitment.local_metrics[", i, "]");
-    api::CheckRequiredText(metric.name(), api::kMaxDisplayName, path + ".name", violations);
-    if (!metric.dimension().empty() && !api::IsValidDimension(metric.dimension())) {
-      violations.Add(path + ".dimension", absl::StrCat("dimension \"", metric.dimension(), "\" ",
-                                                       api::kDimensionRule));
-    }
-    api::CheckLength(metric.note(), api::kMaxNote, path + ".note", violations);
-  }
-}
-
-void ValidateResolution(const v1::Resolution& resolution, errors::Violations& violations) {
-  switch (resolution.kind()) {
-    case v1::Resolution::REAFFIRMED:
-    case v1::Resolution::ESCALATED:
-      api::CheckRequiredText(resolution.reason(), api::kMaxLongText, "resolution.reason",
-                             violations,
-                             "reason is required: say why the current design still keeps the "
-                             "promise, or why it needs someone else");
-      break;
-    case v1::Resolution::REVISED:
-      api::CheckLength(resolution.reason(), api::kMaxLongText, "resolution.reason", violations);
-      if (resolution.changed_resources().empty()) {
-        violations.Add("resolution.changed_resources",
-                       "name at least one resource that was revised, e.g. a decision");
-      }
-      break;
-    default:
-      violations.Add("resolution.kind", "kind is required: REAFFIRMED, REVISED or ESCALATED");
-  }
-  for (int i = 0; i < resolution.changed_resources_size(); ++i) {
-    if (resolution.changed_resources(i).empty()) {
-      violations.Add(absl::StrCat("resolution.changed_resources[", i, "]"), "empty name");
-    }
-  }
-}
 
 // Owners act on their own tasks and commitments; editors and admins on any.
 absl::Status CheckActsFor(const server::CallContext& call, const std::vector<std::string>& owners,
