@@ -119,4 +119,20 @@ absl::StatusOr<int> ResolvePageSize(int32_t requested) {
   return static_cast<int>(requested);
 }
 
+absl::StatusOr<Page> StartPage(int32_t page_size, std::string_view page_token,
+                               std::initializer_list<std::string_view> query_parts,
+                               absl::Time now) {
+  Page page;
+  auto size = ResolvePageSize(page_size);
+  if (!size.ok()) return size.status();
+  page.size = *size;
+  page.fingerprint = QueryFingerprint(query_parts);
+  if (!page_token.empty()) {
+    auto last_key = DecodePageToken(page_token, page.fingerprint, now);
+    if (!last_key.ok()) return last_key.status();
+    page.last_key = *last_key;
+  }
+  return page;
+}
+
 }  // namespace throughline::api

@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -35,5 +37,32 @@ absl::StatusOr<int64_t> DecodePageToken(std::string_view token, std::string_view
 // 0 -> kDefaultPageSize, above kMaxPageSize -> kMaxPageSize, negative -> INVALID_ARGUMENT on
 // "page_size".
 absl::StatusOr<int> ResolvePageSize(int32_t requested);
+
+// Where a List call starts, after its page_size and page_token were checked. Listings are
+// keyset-paginated: rows come ordered by a numeric key, and a token carries the key of the
+// previous page's last row.
+struct Page {
+  int size = 0;             // rows on this page
+  int64_t last_key = 0;     // key of the previous page's last row; 0 on the first page
+  std::string fingerprint;  // the query the page belongs to (see QueryFingerprint)
+
+  // Rows to fetch: one more than the page holds tells whether another page follows.
+  int limit() const { return size + 1; }
+};
+
+// Checks page_size (ResolvePageSize) and page_token (DecodePageToken) of a List request whose
+// results depend on `query_parts` (parent, filter, ...).
+absl::StatusOr<Page> StartPage(int32_t page_size, std::string_view page_token,
+                               std::initializer_list<std::string_view> query_parts, absl::Time now);
+
+// Hands the rows of `page` (fetched with page.limit(); each has `key` and `resource`) to `add`,
+// in order, and returns the next_page_token: empty on the last page.
+template <typename Row, typename Add>
+std::string FinishPage(const Page& page, std::vector<Row> rows, absl::Time now, Add&& add) {
+  const bool more = static_cast<int>(rows.size()) > page.size;
+  if (more) rows.pop_back();
+  for (Row& row : rows) add(std::move(row.resource));
+  return more ? EncodePageToken(page.fingerprint, rows.back().key, now) : std::string();
+}
 
 }  // namespace throughline::api

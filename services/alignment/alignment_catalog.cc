@@ -153,25 +153,16 @@ absl::Status AlignmentCatalog::ListFunctions(const server::CallContext& call,
   auto parent =
       AuthorizedName(call, kOrganizationPattern, request.parent(), "parent", Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  const std::string fingerprint = api::QueryFingerprint({request.parent()});
-  int64_t after_key = 0;
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, clock_());
-    if (!decoded.ok()) return decoded.status();
-    after_key = *decoded;
-  }
+  auto page =
+      api::StartPage(request.page_size(), request.page_token(), {request.parent()}, clock_());
+  if (!page.ok()) return page.status();
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
     AlignmentStore::EnsureDefaultFunctions(tx, (*parent)[0], clock_());
-    auto rows = AlignmentStore::ListFunctions(tx, (*parent)[0], after_key, *page_size + 1);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_functions() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, clock_()));
-    }
+    auto rows = AlignmentStore::ListFunctions(tx, (*parent)[0], page->last_key, page->limit());
+    response->set_next_page_token(api::FinishPage(
+        *page, std::move(rows), clock_(),
+        [&](v1::Function function) { *response->add_functions() = std::move(function); }));
     return absl::OkStatus();
   });
 }
@@ -315,25 +306,16 @@ absl::Status AlignmentCatalog::ListCommitments(const server::CallContext& call,
                                                v1::ListCommitmentsResponse* response) {
   auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  const std::string fingerprint = api::QueryFingerprint({request.parent()});
-  int64_t after_key = 0;
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, clock_());
-    if (!decoded.ok()) return decoded.status();
-    after_key = *decoded;
-  }
+  auto page =
+      api::StartPage(request.page_size(), request.page_token(), {request.parent()}, clock_());
+  if (!page.ok()) return page.status();
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
-    auto rows = AlignmentStore::ListCommitments(tx, (*parent)[0], request.parent(), after_key,
-                                                *page_size + 1);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_commitments() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, clock_()));
-    }
+    auto rows = AlignmentStore::ListCommitments(tx, (*parent)[0], request.parent(), page->last_key,
+                                                page->limit());
+    response->set_next_page_token(api::FinishPage(
+        *page, std::move(rows), clock_(),
+        [&](v1::Commitment commitment) { *response->add_commitments() = std::move(commitment); }));
     return absl::OkStatus();
   });
 }
@@ -438,8 +420,9 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
   auto parent =
       AuthorizedName(call, kOrganizationPattern, request.parent(), "parent", Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  auto page = api::StartPage(request.page_size(), request.page_token(),
+                             {request.parent(), request.filter()}, clock_());
+  if (!page.ok()) return page.status();
   auto filter = api::FilterValues(request.filter(), {"owner", "function", "offering", "state"});
   if (!filter.ok()) return filter.status();
   TaskQuery query;
@@ -447,7 +430,8 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
   query.owner = (*filter)["owner"];
   query.offering = (*filter)["offering"];
   query.state = (*filter)["state"];
-  query.limit = *page_size + 1;
+  query.before_key = page->last_key;  // tasks are listed newest first
+  query.limit = page->limit();
   if (const std::string& function = (*filter)["function"]; !function.empty()) {
     auto function_ids = api::ParseName(kFunctionPattern, function, "filter");
     if (!function_ids.ok()) return function_ids.status();
@@ -462,21 +446,11 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
                                                "SUPERSEDED"));
     }
   }
-  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, clock_());
-    if (!decoded.ok()) return decoded.status();
-    query.before_key = *decoded;
-  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
-    auto rows = AlignmentStore::ListTasks(tx, query);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_tasks() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, clock_()));
-    }
+    response->set_next_page_token(
+        api::FinishPage(*page, AlignmentStore::ListTasks(tx, query), clock_(),
+                        [&](v1::Task task) { *response->add_tasks() = std::move(task); }));
     return absl::OkStatus();
   });
 }

@@ -123,8 +123,9 @@ absl::Status SegmentCatalog::ListMarkets(const server::CallContext& call,
   auto parent = AuthorizedName(call, "organizations/{organization}", request.parent(), "parent",
                                Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  auto page = api::StartPage(request.page_size(), request.page_token(),
+                             {request.parent(), request.filter()}, Now());
+  if (!page.ok()) return page.status();
   auto filter = FilterValues(request.filter(), {"decision"});
   if (!filter.ok()) return filter.status();
   std::string decision = (*filter)["decision"];
@@ -136,23 +137,13 @@ absl::Status SegmentCatalog::ListMarkets(const server::CallContext& call,
                                                          "\" is not COMPETE, WATCH or EXIT"));
     }
   }
-  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
-  int64_t after_key = 0;
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, Now());
-    if (!decoded.ok()) return decoded.status();
-    after_key = *decoded;
-  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
     auto rows =
-        SegmentStore::ListMarkets(tx, (*parent)[0], decision, after_key, *page_size + 1);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_markets() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, Now()));
-    }
+        SegmentStore::ListMarkets(tx, (*parent)[0], decision, page->last_key, page->limit());
+    response->set_next_page_token(
+        api::FinishPage(*page, std::move(rows), Now(),
+                        [&](v1::Market market) { *response->add_markets() = std::move(market); }));
     return absl::OkStatus();
   });
 }
@@ -305,15 +296,17 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
   auto parent = AuthorizedName(call, kMarketPattern, request.parent(), "parent", Access::kRead,
                                /*allow_wildcard=*/true);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  auto page = api::StartPage(request.page_size(), request.page_token(),
+                             {request.parent(), request.filter()}, Now());
+  if (!page.ok()) return page.status();
   auto filter = FilterValues(request.filter(), {"targeting", "market"});
   if (!filter.ok()) return filter.status();
 
   SegmentQuery query;
   query.organization = (*parent)[0];
   query.market_id = (*parent)[1] == "-" ? "" : (*parent)[1];
-  query.limit = *page_size + 1;
+  query.after_key = page->last_key;
+  query.limit = page->limit();
   if (const std::string& targeting = (*filter)["targeting"]; !targeting.empty()) {
     v1::Segment::Targeting parsed;
     if (!v1::Segment::Targeting_Parse(targeting, &parsed) ||
@@ -340,21 +333,11 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
     }
     query.market_id = (*market_ids)[1];
   }
-  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, Now());
-    if (!decoded.ok()) return decoded.status();
-    query.after_key = *decoded;
-  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
-    auto rows = SegmentStore::ListSegments(tx, query);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_segments() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(api::EncodePageToken(fingerprint, rows.back().key, Now()));
-    }
+    response->set_next_page_token(api::FinishPage(
+        *page, SegmentStore::ListSegments(tx, query), Now(),
+        [&](v1::Segment segment) { *response->add_segments() = std::move(segment); }));
     return absl::OkStatus();
   });
 }

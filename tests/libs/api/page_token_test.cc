@@ -137,5 +137,51 @@ TEST(PageSizeTest, NegativeSizeIsAnInvalidArgumentOnPageSize) {
   EXPECT_THAT(violations[0].second, HasSubstr("must not be negative, got -1"));
 }
 
+struct Row {
+  int64_t key;
+  std::string resource;
+};
+
+// Pages through keys 1..7 three at a time the way a List method does, collecting every
+// resource; the tokens must chain without gaps or repeats and the last page has no token.
+TEST(PageTest, PagesChainThroughEveryRowOnce) {
+  const std::vector<Row> table = {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"},
+                                  {5, "e"}, {6, "f"}, {7, "g"}};
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<Page> page = StartPage(3, token, {"organizations/acme", ""}, kIssued);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->limit(), 4);
+    std::vector<Row> rows;
+    for (const Row& row : table) {
+      if (row.key > page->last_key && static_cast<int>(rows.size()) < page->limit()) {
+        rows.push_back(row);
+      }
+    }
+    token = FinishPage(*page, std::move(rows), kIssued,
+                       [&](std::string resource) { listed.push_back(std::move(resource)); });
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(listed, ElementsAre("a", "b", "c", "d", "e", "f", "g"));
+}
+
+TEST(PageTest, StartPageChecksSizeAndTokenAgainstTheQuery) {
+  EXPECT_EQ(StartPage(0, "", {"organizations/acme"}, kIssued)->size, kDefaultPageSize);
+  EXPECT_EQ(StartPage(0, "", {"organizations/acme"}, kIssued)->last_key, 0);
+  EXPECT_EQ(StartPage(-5, "", {"organizations/acme"}, kIssued).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::string token = EncodePageToken(QueryFingerprint({"organizations/acme"}), 42, kIssued);
+  EXPECT_EQ(StartPage(10, token, {"organizations/acme"}, kIssued)->last_key, 42);
+  // The same token for another organization's listing is refused.
+  absl::StatusOr<Page> foreign = StartPage(10, token, {"organizations/other"}, kIssued);
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kInvalidArgument);
+  auto violations = FieldViolationsOf(foreign.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].first, "page_token");
+}
+
 }  // namespace
 }  // namespace throughline::api
