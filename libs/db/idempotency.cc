@@ -27,6 +27,11 @@ constexpr char kForgetExpired[] = R"sql(
 constexpr char kLookup[] = R"sql(
   SELECT fingerprint, response FROM idempotency_keys
   WHERE organization = $1 AND method = $2 AND request_id = $3)sql";
+// A completed request still within the retention (an older one is forgotten by the next claim).
+constexpr char kLookupCompleted[] = R"sql(
+  SELECT fingerprint, response FROM idempotency_keys
+  WHERE organization = $1 AND method = $2 AND request_id = $3
+    AND response IS NOT NULL AND create_time >= now() - $4::interval)sql";
 constexpr char kStore[] = R"sql(
   UPDATE idempotency_keys SET response = $4
   WHERE organization = $1 AND method = $2 AND request_id = $3)sql";
@@ -49,6 +54,28 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
   return api::HexEncode(api::Sha256(bytes));
 }
 
+namespace {
+
+absl::Status DifferentRequest(const IdempotencyKey& key) {
+  return errors::InvalidField(
+      "request_id",
+      absl::StrCat("request_id \"", key.request_id, "\" was already used for a different ",
+                   key.method, " request; use a new request_id for a new request"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::string>> FindCompletedRequest(pqxx::transaction_base& tx,
+                                                                const IdempotencyKey& key,
+                                                                std::string_view fingerprint) {
+  if (key.request_id.empty()) return std::nullopt;
+  const pqxx::result existing = tx.exec_params(kLookupCompleted, key.organization, key.method,
+                                               key.request_id, std::string(kRetention));
+  if (existing.empty()) return std::nullopt;
+  if (existing[0][0].as<std::string>() != fingerprint) return DifferentRequest(key);
+  return std::string(pqxx::binarystring(existing[0][1]).str());
+}
+
 absl::StatusOr<std::optional<std::string>> ClaimRequestId(pqxx::work& tx,
                                                           const IdempotencyKey& key,
                                                           std::string_view fingerprint) {
@@ -65,12 +92,7 @@ absl::StatusOr<std::optional<std::string>> ClaimRequestId(pqxx::work& tx,
   const pqxx::result existing =
       tx.exec_params(kLookup, key.organization, key.method, key.request_id);
   if (existing.empty()) return absl::AbortedError("request id claim raced; retry");
-  if (existing[0][0].as<std::string>() != fingerprint) {
-    return errors::InvalidField(
-        "request_id", absl::StrCat("request_id \"", key.request_id,
-                                   "\" was already used for a different ", key.method,
-                                   " request; use a new request_id for a new request"));
-  }
+  if (existing[0][0].as<std::string>() != fingerprint) return DifferentRequest(key);
   if (existing[0][1].is_null()) return absl::AbortedError("first request still in progress");
   return std::string(pqxx::binarystring(existing[0][1]).str());
 }

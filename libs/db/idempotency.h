@@ -30,6 +30,15 @@ absl::StatusOr<std::optional<std::string>> ClaimRequestId(pqxx::work& tx,
                                                           const IdempotencyKey& key,
                                                           std::string_view fingerprint);
 
+// Looks `key` up without claiming it: the stored response when a request with this id already
+// completed, std::nullopt when it did not (or is still in progress), INVALID_ARGUMENT when the
+// id was used for a different request. Lets a method answer a replay before work that must not
+// be repeated or that may be unavailable, such as a call to another service; the claim in
+// RunIdempotent still decides who does the work.
+absl::StatusOr<std::optional<std::string>> FindCompletedRequest(pqxx::transaction_base& tx,
+                                                                const IdempotencyKey& key,
+                                                                std::string_view fingerprint);
+
 // Records the response of the request that claimed `key`.
 void StoreResponse(pqxx::work& tx, const IdempotencyKey& key,
                    const google::protobuf::Message& response);

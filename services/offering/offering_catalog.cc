@@ -61,6 +61,24 @@ OfferingCatalog::OfferingCatalog(db::ConnectionPool& pool, const eventlog::Event
                                  const SegmentClient& segments, Clock clock)
     : pool_(pool), events_(events), segments_(segments), clock_(std::move(clock)) {}
 
+absl::StatusOr<bool> OfferingCatalog::FindReplay(const server::CallContext& call,
+                                                 const db::IdempotencyKey& key,
+                                                 const google::protobuf::Message& request,
+                                                 google::protobuf::Message* response) {
+  if (key.request_id.empty()) return false;
+  bool found = false;
+  absl::Status status = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+    auto stored = db::FindCompletedRequest(tx, key, db::RequestFingerprint(request));
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return absl::OkStatus();
+    if (!response->ParseFromString(**stored)) return absl::InternalError("corrupt stored response");
+    found = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::StatusOr<segment::v1::Segment> OfferingCatalog::ReadTargetSegment(
     const server::CallContext& call, const std::string& name, const std::string& field) const {
   auto segment = segments_.GetSegment(name, call.deadline);
@@ -91,11 +109,13 @@ absl::Status OfferingCatalog::CreateOffering(const server::CallContext& call,
     violations.Add("request_id", "request_id is longer than 100 characters");
   }
   if (!violations.empty()) return violations.ToStatus();
+  const db::IdempotencyKey key{organization, "CreateOffering", request.request_id()};
+  auto replayed = FindReplay(call, key, request, offering);
+  if (!replayed.ok() || *replayed) return replayed.status();
   auto segment =
       ReadTargetSegment(call, request.offering().target_segment(), "offering.target_segment");
   if (!segment.ok()) return segment.status();
 
-  const db::IdempotencyKey key{organization, "CreateOffering", request.request_id()};
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, offering, [&]() -> absl::Status {
       *offering = request.offering();
@@ -137,29 +157,19 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
   auto parent = AuthorizedName(call, "organizations/{organization}", request.parent(), "parent",
                                Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  auto page = api::StartPage(request.page_size(), request.page_token(),
+                             {request.parent(), request.filter()}, clock_());
+  if (!page.ok()) return page.status();
   auto filter = api::FilterValues(request.filter(), {"target_segment"});
   if (!filter.ok()) return filter.status();
   const std::string target = (*filter)["target_segment"];
-  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
-  int64_t after_key = 0;
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, clock_());
-    if (!decoded.ok()) return decoded.status();
-    after_key = *decoded;
-  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
     auto rows =
-        OfferingStore::ListOfferings(tx, (*parent)[0], target, after_key, *page_size + 1);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_offerings() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(
-          api::EncodePageToken(fingerprint, rows.back().key, clock_()));
-    }
+        OfferingStore::ListOfferings(tx, (*parent)[0], target, page->last_key, page->limit());
+    response->set_next_page_token(api::FinishPage(
+        *page, std::move(rows), clock_(),
+        [&](v1::Offering offering) { *response->add_offerings() = std::move(offering); }));
     return absl::OkStatus();
   });
 }
@@ -250,6 +260,9 @@ absl::Status OfferingCatalog::RetargetOffering(const server::CallContext& call,
     violations.Add("request_id", "request_id is longer than 100 characters");
   }
   if (!violations.empty()) return violations.ToStatus();
+  const db::IdempotencyKey key{(*ids)[0], "RetargetOffering", request.request_id()};
+  auto replayed = FindReplay(call, key, request, offering);
+  if (!replayed.ok() || *replayed) return replayed.status();
   auto segment = ReadTargetSegment(call, request.target_segment(), "target_segment");
   if (!segment.ok()) return segment.status();
 
@@ -264,7 +277,6 @@ absl::Status OfferingCatalog::RetargetOffering(const server::CallContext& call,
     source.set_value_proposition(request.value_proposition());
     paths.insert("value_proposition");
   }
-  const db::IdempotencyKey key{(*ids)[0], "RetargetOffering", request.request_id()};
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, offering, [&] {
       return ApplyOfferingChange(tx, (*ids)[0], (*ids)[1], source, paths, request.etag(),
@@ -376,12 +388,14 @@ absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                                             v1::ListDecisionsResponse* response) {
   auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead);
   if (!parent.ok()) return parent.status();
-  auto page_size = api::ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  auto page = api::StartPage(request.page_size(), request.page_token(),
+                             {request.parent(), request.filter()}, clock_());
+  if (!page.ok()) return page.status();
   auto filter = api::FilterValues(request.filter(), {"state", "owning_function"});
   if (!filter.ok()) return filter.status();
-  DecisionQuery query{(*parent)[0], (*parent)[1], (*filter)["state"],
-                      (*filter)["owning_function"], 0, *page_size + 1};
+  DecisionQuery query{(*parent)[0],       (*parent)[1],
+                      (*filter)["state"], (*filter)["owning_function"],
+                      page->last_key,     page->limit()};
   if (!query.state.empty()) {
     v1::Decision::State state;
     if (!v1::Decision::State_Parse(query.state, &state) ||
@@ -391,25 +405,14 @@ absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                                                          "SUPERSEDED"));
     }
   }
-  const std::string fingerprint = api::QueryFingerprint({request.parent(), request.filter()});
-  if (!request.page_token().empty()) {
-    auto decoded = api::DecodePageToken(request.page_token(), fingerprint, clock_());
-    if (!decoded.ok()) return decoded.status();
-    query.after_key = *decoded;
-  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     response->Clear();
     if (!OfferingStore::FindOffering(tx, query.organization, query.offering_id, false)) {
       return errors::NotFound("offering", request.parent());
     }
-    auto rows = OfferingStore::ListDecisions(tx, query);
-    const bool more = static_cast<int>(rows.size()) > *page_size;
-    if (more) rows.pop_back();
-    for (auto& row : rows) *response->add_decisions() = std::move(row.resource);
-    if (more) {
-      response->set_next_page_token(
-          api::EncodePageToken(fingerprint, rows.back().key, clock_()));
-    }
+    response->set_next_page_token(api::FinishPage(
+        *page, OfferingStore::ListDecisions(tx, query), clock_(),
+        [&](v1::Decision decision) { *response->add_decisions() = std::move(decision); }));
     return absl::OkStatus();
   });
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/idempotency.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
 #include "pqxx/pqxx"
@@ -70,6 +71,12 @@ class OfferingCatalog {
                                  v1::CoherenceReport* report);
 
  private:
+  // True, with `response` filled, when the request of `key` already completed: a replay is
+  // answered from the stored response before any call to the segment service, so it succeeds
+  // even while that service is unreachable.
+  absl::StatusOr<bool> FindReplay(const server::CallContext& call, const db::IdempotencyKey& key,
+                                  const google::protobuf::Message& request,
+                                  google::protobuf::Message* response);
   // Reads the segment an offering targets; NOT_FOUND becomes a violation on `field`.
   absl::StatusOr<segment::v1::Segment> ReadTargetSegment(const server::CallContext& call,
                                                          const std::string& name,

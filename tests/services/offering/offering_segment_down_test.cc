@@ -141,5 +141,35 @@ TEST_F(OfferingSegmentDownTest, ARetargetSucceedsOnceTheSegmentServiceIsBack) {
   EXPECT_EQ(events[0].event().type(), "throughline.offering.v1.offering_retargeted");
 }
 
+TEST_F(OfferingSegmentDownTest, AReplayOfACompletedRequestIsAnsweredWhileTheSegmentServiceIsDown) {
+  // The first attempts commit, but their answers are lost to the client (say, a timeout); the
+  // client retries with the same request ids after the segment service went away.
+  auto retargeted = Retarget(kManagedPostgres, kOneClick, "Replay me.", "retarget-replay");
+  ASSERT_TRUE(retargeted.ok()) << Describe(retargeted.status);
+  auto created = CreateOffering("one-click-postgres", ManagedPostgres(kOneClick, "One click"),
+                                "create-replay");
+  ASSERT_TRUE(created.ok()) << Describe(created.status);
+  const std::string cursor = CurrentCursor();
+  StopSegmentServer();
+
+  auto replayed_retarget = Retarget(kManagedPostgres, kOneClick, "Replay me.", "retarget-replay");
+  ASSERT_TRUE(replayed_retarget.ok()) << Describe(replayed_retarget.status);
+  EXPECT_TRUE(SameMessage(replayed_retarget.value, retargeted.value));
+  auto replayed_create = CreateOffering("one-click-postgres",
+                                        ManagedPostgres(kOneClick, "One click"), "create-replay");
+  ASSERT_TRUE(replayed_create.ok()) << Describe(replayed_create.status);
+  EXPECT_TRUE(SameMessage(replayed_create.value, created.value));
+  ExpectNoEventsSince(cursor);
+
+  // The same request id with a different request is still refused, and a new request still
+  // needs the segment service.
+  auto reused = Retarget(kManagedPostgres, kDiy, "Something else.", "retarget-replay");
+  EXPECT_EQ(reused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << Describe(reused.status);
+  ExpectPromptlyUnavailable(
+      [&] { return Retarget(kManagedPostgres, kDiy, "A new request.", "retarget-new").status; });
+  ExpectNoEventsSince(cursor);
+}
+
 }  // namespace
 }  // namespace throughline::offering::testing
