@@ -1,0 +1,230 @@
+#include "tools/benchmark/load.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+
+namespace throughline::benchmark {
+namespace {
+
+double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+// What the calls report, shared by the callbacks of every call.
+class Recorder {
+ public:
+  Recorder(absl::Time measure_from, absl::Time end) : measure_from_(measure_from), end_(end) {}
+
+  bool Measured(absl::Time t) const { return t >= measure_from_ && t < end_; }
+
+  void Started() {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
+
+  // Returns the calls in flight after this one.
+  int Finished(bool measured, const grpc::Status& status, absl::Duration latency) {
+    absl::MutexLock lock(&mu_);
+    if (measured) {
+      if (status.ok()) {
+        latencies_.push_back(latency);
+      } else {
+        ++errors_;
+        ++error_codes_[CodeName(status.error_code())];
+      }
+    }
+    return --in_flight_;
+  }
+
+  // Open loop: counts a call that was not sent; false when it may be sent.
+  bool DropIfFull(bool measured, int max_in_flight) {
+    absl::MutexLock lock(&mu_);
+    if (in_flight_ < max_in_flight) {
+      ++in_flight_;
+      return false;
+    }
+    if (measured) {
+      ++dropped_;
+      ++errors_;
+      ++error_codes_["DROPPED"];
+    }
+    return true;
+  }
+
+  void AwaitIdle() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+  }
+
+  void Fill(LoadReport& report) {
+    absl::MutexLock lock(&mu_);
+    report.ops = static_cast<int64_t>(latencies_.size());
+    report.errors = errors_;
+    report.dropped = dropped_;
+    report.error_codes = error_codes_;
+    report.latency = Summarize(latencies_);
+  }
+
+ private:
+  const absl::Time measure_from_;
+  const absl::Time end_;
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<absl::Duration> latencies_ ABSL_GUARDED_BY(mu_);
+  int64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int64_t> error_codes_ ABSL_GUARDED_BY(mu_);
+};
+
+// Closed loop: every completion before the end starts the next call. A call is measured when
+// it completes inside the window; its latency runs from its actual start.
+void RunClosed(const LoadOptions& options, const StartCall& start, absl::Time end,
+               Recorder& recorder) {
+  // The next call is counted in flight before the finished one leaves, so that the count only
+  // reaches zero once no callback will launch again (this frame must outlive them all).
+  std::function<void()> launch = [&] {
+    const absl::Time started = absl::Now();
+    start(started, [&, started](const grpc::Status& status) {
+      const absl::Time now = absl::Now();
+      const bool again = now < end;
+      if (again) recorder.Started();
+      recorder.Finished(recorder.Measured(now), status, now - started);
+      if (again) launch();
+    });
+  };
+  for (int i = 0; i < options.concurrency; ++i) {
+    recorder.Started();
+    launch();
+  }
+  absl::SleepFor(end - absl::Now());
+  recorder.AwaitIdle();
+}
+
+// Open loop: call i is meant to start at begin + i / rate. The pacer sends it then, or at once
+// when it is late; its latency runs from the intended start, so a slow server shows as latency
+// rather than as fewer requests. A call is measured when its intended start is in the window.
+void RunOpen(const LoadOptions& options, const StartCall& start, absl::Time begin,
+             absl::Time end, Recorder& recorder) {
+  const absl::Duration interval = absl::Seconds(1.0 / options.rate);
+  for (int64_t i = 0;; ++i) {
+    const absl::Time intended = begin + interval * i;
+    if (intended >= end) break;
+    const absl::Duration wait = intended - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    const bool measured = recorder.Measured(intended);
+    if (recorder.DropIfFull(measured, options.max_in_flight)) continue;
+    start(intended, [&recorder, intended, measured](const grpc::Status& status) {
+      recorder.Finished(measured, status, absl::Now() - intended);
+    });
+  }
+}
+
+}  // namespace
+
+LatencySummary Summarize(std::vector<absl::Duration>& latencies) {
+  LatencySummary summary;
+  summary.count = static_cast<int64_t>(latencies.size());
+  if (latencies.empty()) return summary;
+  std::sort(latencies.begin(), latencies.end());
+  const auto rank = [&](double p) {
+    const size_t n = latencies.size();
+    size_t index = static_cast<size_t>(std::ceil(p * static_cast<double>(n)));
+    index = std::clamp<size_t>(index, 1, n) - 1;
+    return Ms(latencies[index]);
+  };
+  absl::Duration total;
+  for (absl::Duration d : latencies) total += d;
+  summary.mean_ms = Ms(total) / static_cast<double>(latencies.size());
+  summary.p50_ms = rank(0.50);
+  summary.p90_ms = rank(0.90);
+  summary.p99_ms = rank(0.99);
+  summary.p999_ms = rank(0.999);
+  summary.max_ms = Ms(latencies.back());
+  return summary;
+}
+
+LoadReport RunLoad(const LoadOptions& options, const StartCall& start) {
+  const absl::Time begin = absl::Now();
+  const absl::Time measure_from = begin + options.warmup;
+  const absl::Time end = measure_from + options.duration;
+  Recorder recorder(measure_from, end);
+  LoadReport report;
+  if (options.rate > 0) {
+    report.mode = "open";
+    report.rate = options.rate;
+    RunOpen(options, start, begin, end, recorder);
+  } else {
+    report.mode = "closed";
+    report.concurrency = options.concurrency;
+    RunClosed(options, start, end, recorder);
+  }
+  recorder.AwaitIdle();
+  recorder.Fill(report);
+  report.seconds = absl::ToDoubleSeconds(options.duration);
+  report.throughput = static_cast<double>(report.ops) / report.seconds;
+  return report;
+}
+
+std::string ToJson(const LatencySummary& latency) {
+  return absl::StrFormat(
+      R"({"count":%d,"mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,)"
+      R"("p999_ms":%.3f,"max_ms":%.3f})",
+      latency.count, latency.mean_ms, latency.p50_ms, latency.p90_ms, latency.p99_ms,
+      latency.p999_ms, latency.max_ms);
+}
+
+std::string ToJson(const LoadReport& report) {
+  std::string codes;
+  for (const auto& [code, count] : report.error_codes) {
+    absl::StrAppend(&codes, codes.empty() ? "" : ",", "\"", code, "\":", count);
+  }
+  return absl::StrFormat(
+      R"({"mode":"%s","concurrency":%d,"rate":%.1f,"seconds":%.3f,"ops":%d,"errors":%d,)"
+      R"("dropped":%d,"error_codes":{%s},"throughput":%.1f,"latency":%s})",
+      report.mode, report.concurrency, report.rate, report.seconds, report.ops, report.errors,
+      report.dropped, codes, report.throughput, ToJson(report.latency));
+}
+
+std::string ToText(const LoadReport& report) {
+  std::string load = report.mode == "open" ? absl::StrFormat("rate %.0f/s", report.rate)
+                                           : absl::StrFormat("concurrency %d", report.concurrency);
+  std::string text = absl::StrFormat(
+      "%s, %.1fs: %d ok (%.1f/s), %d errors; latency ms p50 %.2f p90 %.2f p99 %.2f "
+      "p99.9 %.2f max %.2f",
+      load, report.seconds, report.ops, report.throughput, report.errors, report.latency.p50_ms,
+      report.latency.p90_ms, report.latency.p99_ms, report.latency.p999_ms,
+      report.latency.max_ms);
+  for (const auto& [code, count] : report.error_codes) {
+    absl::StrAppend(&text, " ", code, "=", count);
+  }
+  return text;
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return absl::StrCat("CODE_", static_cast<int>(code));
+  }
+}
+
+}  // namespace throughline::benchmark

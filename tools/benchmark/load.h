@@ -1,0 +1,77 @@
+// The load generator's engine: drives asynchronous calls in closed loop (a fixed number in
+// flight) or open loop (a fixed arrival rate), and summarizes their latencies.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace throughline::benchmark {
+
+struct LoadOptions {
+  // Closed loop: this many calls in flight, each completion starts the next one.
+  int concurrency = 8;
+  // Open loop when > 0: calls start at this rate (per second) whatever the completions do, and
+  // a call's latency is measured from its intended start, so queueing is not hidden (no
+  // coordinated omission). `concurrency` is then ignored.
+  double rate = 0;
+  // In open loop, a call that would exceed this many in flight is not sent and counts as
+  // "dropped": the client never waits for the server, and its memory stays bounded.
+  int max_in_flight = 10000;
+  // Completions in the first `warmup` are not measured.
+  absl::Duration warmup = absl::Seconds(1);
+  // The measured window, after the warm-up.
+  absl::Duration duration = absl::Seconds(10);
+};
+
+// Reports the outcome of one call; thread-safe, called exactly once per call.
+using CallDone = std::function<void(const grpc::Status&)>;
+// Starts one asynchronous call meant to start at `intended`; must not block. `done` may run on
+// any thread, including inside StartCall.
+using StartCall = std::function<void(absl::Time intended, CallDone done)>;
+
+struct LatencySummary {
+  int64_t count = 0;
+  double mean_ms = 0;
+  double p50_ms = 0;
+  double p90_ms = 0;
+  double p99_ms = 0;
+  double p999_ms = 0;
+  double max_ms = 0;
+};
+
+// Percentiles of `latencies` (any order; sorted in place), by the nearest-rank method.
+LatencySummary Summarize(std::vector<absl::Duration>& latencies);
+
+struct LoadReport {
+  std::string mode;  // "closed" or "open"
+  int concurrency = 0;
+  double rate = 0;
+  double seconds = 0;        // the measured window
+  int64_t ops = 0;           // successful calls measured
+  int64_t errors = 0;        // failed calls measured (dropped included)
+  int64_t dropped = 0;       // open loop: not sent, max_in_flight reached
+  std::map<std::string, int64_t> error_codes;  // gRPC code name -> count
+  double throughput = 0;     // successful calls per second
+  LatencySummary latency;    // successful calls only
+};
+
+// Runs the load and returns once every started call has completed.
+LoadReport RunLoad(const LoadOptions& options, const StartCall& start);
+
+// The report as one JSON object.
+std::string ToJson(const LoadReport& report);
+std::string ToJson(const LatencySummary& latency);
+
+// One line for people: throughput, percentiles and errors.
+std::string ToText(const LoadReport& report);
+
+// The name of a gRPC status code, e.g. "UNAVAILABLE".
+std::string CodeName(grpc::StatusCode code);
+
+}  // namespace throughline::benchmark
