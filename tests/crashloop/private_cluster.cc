@@ -1,0 +1,92 @@
+#include "tests/crashloop/private_cluster.h"
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tests/support/wait.h"
+
+namespace throughline::crashloop {
+namespace {
+
+std::string FirstLine(const std::string& path) {
+  std::ifstream file(path);
+  std::string line;
+  std::getline(file, line);
+  return std::string(absl::StripAsciiWhitespace(line));
+}
+
+// Single quotes for /bin/sh.
+std::string Quoted(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+}  // namespace
+
+PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log)
+    : tool_(std::move(tool)), dir_(std::move(dir)), log_(std::move(log)) {}
+
+absl::Status PrivateCluster::Run(const std::string& command) const {
+  const std::string line =
+      absl::StrCat(Quoted(tool_), " ", command, " ", Quoted(dir_), " >>", Quoted(log_), " 2>&1");
+  const int status = std::system(line.c_str());
+  if (status != 0) {
+    return absl::InternalError(
+        absl::StrCat("`tools/pg ", command, "` failed (status ", status, "); see ", log_));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrivateCluster::Start() {
+  if (absl::Status started = Run("start --fast"); !started.ok()) return started;
+  admin_url_ = FirstLine(absl::StrCat(dir_, "/url"));
+  if (admin_url_.empty()) return absl::InternalError(absl::StrCat("no url in ", dir_));
+  return absl::OkStatus();
+}
+
+absl::Status PrivateCluster::Stop() { return Run("stop"); }
+
+absl::Status PrivateCluster::RestartFast() {
+  if (absl::Status stopped = Stop(); !stopped.ok()) return stopped;
+  return Start();
+}
+
+std::string PrivateCluster::Home() const {
+  const std::string pointer = FirstLine(absl::StrCat(dir_, "/cluster"));
+  return pointer.empty() ? dir_ : pointer;
+}
+
+absl::Status PrivateCluster::RestartImmediate() {
+  // postmaster.pid starts with the postmaster's pid.
+  const std::string pid_file = absl::StrCat(Home(), "/data/postmaster.pid");
+  pid_t pid = 0;
+  if (!absl::SimpleAtoi(FirstLine(pid_file), &pid) || pid <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat("no postmaster pid in ", pid_file));
+  }
+  if (kill(pid, SIGQUIT) != 0) {
+    return absl::InternalError(absl::StrCat("kill -QUIT ", pid, ": errno ", errno));
+  }
+  // The postmaster is not our child (pg_ctl daemonized it): poll until the pid is gone.
+  const bool exited =
+      testing::WaitFor([pid] { return kill(pid, 0) != 0 && errno == ESRCH; }, absl::Seconds(60));
+  if (!exited) return absl::DeadlineExceededError("the postmaster ignored SIGQUIT for 60 s");
+  return Start();
+}
+
+}  // namespace throughline::crashloop

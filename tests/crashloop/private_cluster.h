@@ -1,0 +1,41 @@
+// The crash loop's own PostgreSQL cluster (tools/pg under a private directory), so that
+// restarting it cannot disturb the shared cluster of the other tests. Restarts come in two
+// kinds: a clean fast shutdown, and an immediate shutdown (SIGQUIT to the postmaster: no
+// checkpoint, crash recovery on the next start).
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace throughline::crashloop {
+
+class PrivateCluster {
+ public:
+  // `tool` is tools/pg; `dir` the cluster directory; the tool's output is appended to `log`.
+  PrivateCluster(std::string tool, std::string dir, std::string log);
+
+  // Starts the cluster (initdb on first use) and reads its admin connection string.
+  absl::Status Start();
+  // `tools/pg stop` then `tools/pg start`.
+  absl::Status RestartFast();
+  // SIGQUIT to the postmaster, wait for it to exit, then `tools/pg start`.
+  absl::Status RestartImmediate();
+  absl::Status Stop();
+
+  // libpq connection string of the maintenance database, as superuser.
+  const std::string& admin_url() const { return admin_url_; }
+
+ private:
+  absl::Status Run(const std::string& command) const;
+  // The directory holding data/: `dir` itself, or the /tmp fallback tools/pg chose.
+  std::string Home() const;
+
+  std::string tool_;
+  std::string dir_;
+  std::string log_;
+  std::string admin_url_;
+};
+
+}  // namespace throughline::crashloop
