@@ -81,6 +81,17 @@ absl::Status ServerHost::Start() {
   if (server_ == nullptr || port_ == 0) {
     return errors::Unavailable(absl::StrCat("cannot listen on ", options_.listen));
   }
+  if (options_.readiness_check) {
+    // The first verdict before SERVING is ever reported: a server started while the database
+    // is down says so from the start.
+    const absl::Status ready = options_.readiness_check();
+    {
+      absl::MutexLock lock(&mu_);
+      ready_ = ready.ok();
+    }
+    if (!ready.ok()) log::Warning("not ready", {{"error", ready.ToString()}});
+    readiness_watcher_ = std::thread([this] { WatchReadiness(); });
+  }
   SetServing(true);
   log::Info("server started", {{"service", options_.service_name},
                                {"port", port_},
@@ -90,13 +101,54 @@ absl::Status ServerHost::Start() {
 }
 
 void ServerHost::SetServing(bool serving) {
+  absl::MutexLock lock(&mu_);
+  serving_ = serving;
+  PublishHealth();
+}
+
+bool ServerHost::ready() const {
+  absl::MutexLock lock(&mu_);
+  return ready_;
+}
+
+void ServerHost::PublishHealth() {
   if (server_ == nullptr) return;
+  const bool serving = serving_ && ready_;
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(serving);
   health->SetServingStatus(options_.service_name, serving);
 }
 
+void ServerHost::WatchReadiness() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stop_watching_), options_.readiness_interval);
+      if (stop_watching_) return;
+    }
+    // Without the lock: the check may take as long as its own timeouts.
+    const absl::Status ready = options_.readiness_check();
+    absl::MutexLock lock(&mu_);
+    if (stop_watching_) return;
+    if (ready.ok() == ready_) continue;
+    ready_ = ready.ok();
+    if (ready_) {
+      log::Info("ready again: health follows the server's state",
+                {{"service", options_.service_name}, {"serving", serving_}});
+    } else {
+      log::Warning("not ready: health NOT_SERVING",
+                   {{"service", options_.service_name}, {"error", ready.ToString()}});
+    }
+    PublishHealth();
+  }
+}
+
 void ServerHost::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_watching_ = true;
+  }
+  if (readiness_watcher_.joinable()) readiness_watcher_.join();
   if (server_ == nullptr || shut_down_) return;
   shut_down_ = true;
   SetServing(false);

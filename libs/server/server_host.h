@@ -1,10 +1,14 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/server/metrics.h"
@@ -34,6 +38,11 @@ struct ServerOptions {
   TlsOptions tls;
   // How long in-flight calls get to finish on shutdown before they are cancelled.
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // What the server needs to do its work (the database): when set, it is called every
+  // readiness_interval from Start() to Shutdown(), and health is NOT_SERVING while it fails,
+  // so that load balancers and orchestrators route around a server that cannot work.
+  std::function<absl::Status()> readiness_check;
+  absl::Duration readiness_interval = absl::Seconds(1);
 };
 
 // A gRPC server with what every Throughline service has: grpc.health.v1, server reflection,
@@ -56,14 +65,23 @@ class ServerHost {
   int admin_port() const { return admin_port_; }
   prometheus::Registry& registry() { return *registry_; }
 
-  // Reports SERVING or NOT_SERVING on grpc.health.v1 (overall and for the service).
+  // Reports SERVING or NOT_SERVING on grpc.health.v1 (overall and for the service). With a
+  // readiness check, SERVING is reported only while the check also passes.
   void SetServing(bool serving);
+
+  // Whether the readiness check passed last time (true without a check).
+  bool ready() const;
 
   // Health NOT_SERVING, stop accepting calls, let in-flight ones finish within the grace
   // period, cancel the rest. Idempotent. Never call it from a signal handler.
   void Shutdown();
 
  private:
+  // Runs the readiness check until Shutdown().
+  void WatchReadiness();
+  // Publishes serving_ && ready_ on grpc.health.v1.
+  void PublishHealth() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const ServerOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
   GrpcMetrics metrics_;
@@ -73,6 +91,12 @@ class ServerHost {
   int port_ = 0;
   int admin_port_ = 0;
   bool shut_down_ = false;
+
+  mutable absl::Mutex mu_;
+  bool serving_ ABSL_GUARDED_BY(mu_) = false;  // what SetServing asked for
+  bool ready_ ABSL_GUARDED_BY(mu_) = true;     // what the readiness check found
+  bool stop_watching_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread readiness_watcher_;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later: call it

@@ -1,6 +1,9 @@
 #include "libs/server/service_flags.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "libs/db/health_probe.h"
 #include "libs/errors/errors.h"
 #include "libs/log/log.h"
 
@@ -56,6 +59,12 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
   app.add_option("--max_concurrent_streams", flags.max_concurrent_streams,
                  "Concurrent calls per client connection")
       ->envname("THROUGHLINE_MAX_CONCURRENT_STREAMS")
+      ->capture_default_str();
+  app.add_option("--health_check_interval_ms", flags.health_check_interval_ms,
+                 "How often the database is probed; grpc.health.v1 answers NOT_SERVING while it "
+                 "does not answer. 0 disables the probe")
+      ->envname("THROUGHLINE_HEALTH_CHECK_INTERVAL_MS")
+      ->check(CLI::Range(0, 3'600'000))
       ->capture_default_str();
   app.add_option("--log_level", flags.log_level, "debug, info, warning or error")
       ->envname("THROUGHLINE_LOG_LEVEL")
@@ -117,6 +126,12 @@ ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_n
   options.max_concurrent_streams = flags.max_concurrent_streams;
   options.tls = flags.tls;
   options.shutdown_grace = absl::Seconds(flags.shutdown_grace_seconds);
+  if (flags.health_check_interval_ms > 0 && !flags.database_url.empty()) {
+    // `SELECT 1` needs no schema; the probe's session shows as application "throughline-".
+    auto probe = std::make_shared<db::DatabaseProbe>(flags.database_url, "");
+    options.readiness_check = [probe] { return probe->Check(); };
+    options.readiness_interval = absl::Milliseconds(flags.health_check_interval_ms);
+  }
   return options;
 }
 

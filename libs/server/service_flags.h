@@ -24,6 +24,9 @@ struct ServiceFlags {
   int shutdown_grace_seconds = 5;
   int max_receive_message_bytes = 4 << 20;
   int max_concurrent_streams = 1000;
+  // How often the database is probed for grpc.health.v1 (NOT_SERVING while it does not
+  // answer); 0 turns the probe off.
+  int health_check_interval_ms = 1000;
   std::string log_level = "info";
   TlsOptions tls;
 };
@@ -39,7 +42,8 @@ absl::Status ApplyServiceFlags(const ServiceFlags& flags);
 // with --dev_token. Fails when neither is given, so a server never accepts nobody silently.
 absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags);
 
-// Server options from the flags.
+// Server options from the flags, with a readiness check that probes --database_url (a
+// db::DatabaseProbe on a connection of its own) every --health_check_interval_ms.
 ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_name);
 
 }  // namespace throughline::server

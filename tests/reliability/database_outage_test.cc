@@ -1,0 +1,99 @@
+// PostgreSQL stopped under a running segmentd (a private cluster, fast shutdown: every session
+// is terminated, as in a database crash): calls answer UNAVAILABLE quickly instead of hanging
+// until their deadline, grpc.health.v1 turns NOT_SERVING, and when the database returns
+// everything recovers without restarting the service.
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "tests/reliability/reliability_fixture.h"
+
+namespace throughline::reliability {
+namespace {
+
+using DatabaseOutageTest = ReliabilityTest;
+
+constexpr absl::Duration kClientDeadline = absl::Seconds(10);
+
+TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
+  PrivateCluster cluster(dir() + "/pg");
+  ASSERT_TRUE(cluster.Start());
+  // The default probe interval (1 s), so the figures are those of a real deployment.
+  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster.url()));
+  ASSERT_NE(segmentd.port, 0);
+  auto channel = grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials());
+  auto stub = seg::SegmentService::NewStub(channel);
+  ASSERT_TRUE(CreateMarket(*stub, "before").ok());
+  // Reads too, so that the pool holds open connections that the outage will break.
+  ASSERT_TRUE(GetMarket(*stub, "before").ok());
+
+  ASSERT_TRUE(cluster.Stop());
+  const absl::Time stopped = absl::Now();
+
+  // Reads and writes fail fast with UNAVAILABLE, well before the client's deadline: the first
+  // calls find the pooled connections broken, later ones cannot connect.
+  absl::Duration slowest = absl::ZeroDuration();
+  for (int i = 0; i < 5; ++i) {
+    absl::Time start = absl::Now();
+    const grpc::Status read = GetMarket(*stub, "before", kClientDeadline);
+    slowest = std::max(slowest, absl::Now() - start);
+    EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(read);
+    start = absl::Now();
+    const grpc::Status write = CreateMarket(*stub, absl::StrCat("during-", i), kClientDeadline);
+    slowest = std::max(slowest, absl::Now() - start);
+    EXPECT_EQ(write.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(write);
+  }
+  EXPECT_LT(slowest, kClientDeadline / 2);
+
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "NOT_SERVING"; },
+                                            absl::Seconds(10)))
+      << Health(channel);
+  const absl::Duration to_not_serving = absl::Now() - stopped;
+
+  ASSERT_TRUE(cluster.Start());
+  const absl::Time restarted = absl::Now();
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "SERVING"; },
+                                            absl::Seconds(15)))
+      << Health(channel);
+  const absl::Duration to_serving = absl::Now() - restarted;
+  // The same process serves again: broken pooled connections were replaced on demand.
+  ASSERT_TRUE(
+      throughline::testing::WaitFor([&] { return GetMarket(*stub, "before").ok(); }));
+  const absl::Duration to_first_success = absl::Now() - restarted;
+  const grpc::Status after = CreateMarket(*stub, "after");
+  EXPECT_TRUE(after.ok()) << Describe(after);
+  // Nothing attempted during the outage was written.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(GetMarket(*stub, absl::StrCat("during-", i)).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  // The event log works again: a stream from the start sends both markets' events.
+  {
+    auto context = Authorized(kAcmeAdmin, absl::Seconds(10));
+    seg::WatchSegmentEventsRequest request;
+    request.set_parent(kAcme);
+    auto reader = stub->WatchSegmentEvents(context.get(), request);
+    std::vector<std::string> subjects;
+    seg::WatchSegmentEventsResponse response;
+    while (subjects.size() < 2 && reader->Read(&response)) {
+      const auto& attributes = response.event().attributes();
+      const auto subject = attributes.find("subject");
+      subjects.push_back(subject == attributes.end() ? "" : subject->second.ce_string());
+    }
+    context->TryCancel();
+    reader->Finish();
+    EXPECT_EQ(subjects, (std::vector<std::string>{absl::StrCat(kAcme, "/markets/before"),
+                                                  absl::StrCat(kAcme, "/markets/after")}));
+  }
+
+  std::cout << "[figures] database down: slowest UNAVAILABLE answer " << slowest
+            << ", NOT_SERVING after " << to_not_serving << "; database back: SERVING after "
+            << to_serving << ", first successful call after " << to_first_success << "\n";
+  RecordProperty("slowest_unavailable_ms", absl::ToInt64Milliseconds(slowest));
+  RecordProperty("not_serving_after_ms", absl::ToInt64Milliseconds(to_not_serving));
+  RecordProperty("serving_after_ms", absl::ToInt64Milliseconds(to_serving));
+}
+
+}  // namespace
+}  // namespace throughline::reliability
