@@ -310,6 +310,47 @@ class CrashLoopTest : public ::testing::Test {
         .as<int64_t>();
   }
 
+  // What a stalled drain looks like from the database, and where each service's threads are
+  // (thread stacks written next to the logs when gdb is installed).
+  void PrintDrainDiagnostics() {
+    try {
+      pqxx::connection connection(database_url_);
+      pqxx::read_transaction tx(connection);
+      std::cout << "subscription cursors:\n";
+      for (const auto& row : tx.exec(
+               "SELECT subscription, cursor, update_time FROM alignment.subscription_cursors")) {
+        std::cout << "  " << row[0].c_str() << " " << row[1].c_str() << " at " << row[2].c_str()
+                  << "\n";
+      }
+      for (const char* schema : {"segment", "offering"}) {
+        const auto head = tx.exec1(absl::StrCat("SELECT coalesce(max(position), 0), count(*) FROM ",
+                                                schema, ".event_log"));
+        std::cout << schema << ".event_log: last position " << head[0].c_str() << ", "
+                  << head[1].c_str() << " events\n";
+      }
+      std::cout << "busy sessions:\n";
+      for (const auto& row :
+           tx.exec("SELECT pid, state, coalesce(wait_event_type, ''), coalesce(wait_event, ''), "
+                   "now() - xact_start, left(query, 120) FROM pg_stat_activity "
+                   "WHERE datname = current_database() AND state <> 'idle' "
+                   "AND pid <> pg_backend_pid()")) {
+        std::cout << "  pid " << row[0].c_str() << " " << row[1].c_str() << " waits "
+                  << row[2].c_str() << "/" << row[3].c_str() << " for " << row[4].c_str() << ": "
+                  << row[5].c_str() << "\n";
+      }
+    } catch (const std::exception& e) {
+      std::cout << "cannot read the database: " << e.what() << "\n";
+    }
+    for (const auto& service : services_) {
+      if (service->pid() == 0 || std::system("command -v gdb >/dev/null 2>&1") != 0) continue;
+      const std::string out = absl::StrCat(dir_, "/", service->name(), "-stacks.txt");
+      const std::string command = absl::StrCat("gdb -p ", service->pid(),
+                                               " -batch -ex 'thread apply all bt' >", out, " 2>&1");
+      if (std::system(command.c_str()) == 0) std::cout << "thread stacks: " << out << "\n";
+    }
+    std::cout << std::flush;
+  }
+
   std::vector<FoundTask> AllTasksInDatabase() {
     std::vector<FoundTask> tasks;
     pqxx::connection connection(database_url_);
@@ -389,6 +430,7 @@ TEST_F(CrashLoopTest, EveryCommittedChangeHasExactlyItsTasksThroughKillsAndPostg
   figures.drain = absl::Now() - drain_start;
   EXPECT_TRUE(drained) << "alignment did not process the last changes within "
                        << absl::FormatDuration(kDrainTimeout);
+  if (!drained) PrintDrainDiagnostics();
 
   const std::vector<Change> committed = driver_->committed();
   const std::vector<FoundTask> found = AllTasksInDatabase();

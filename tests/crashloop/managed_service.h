@@ -31,6 +31,8 @@ class ManagedService {
 
   std::string address() const;
   const std::string& name() const { return name_; }
+  // The current process id, 0 when none was started.
+  int pid() const { return process_ == nullptr ? 0 : process_->pid(); }
   // Processes started, including failed attempts.
   int starts() const { return starts_; }
   // The last `lines` lines of the current process's log.

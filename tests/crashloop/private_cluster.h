@@ -16,7 +16,8 @@ class PrivateCluster {
   // `tool` is tools/pg; `dir` the cluster directory; the tool's output is appended to `log`.
   PrivateCluster(std::string tool, std::string dir, std::string log);
 
-  // Starts the cluster (initdb on first use) and reads its admin connection string.
+  // Starts the cluster (initdb on first use) with durable commits, and reads its admin
+  // connection string.
   absl::Status Start();
   // `tools/pg stop` then `tools/pg start`.
   absl::Status RestartFast();
