@@ -83,7 +83,13 @@ void Subscription::Run() {
 
     // Consume until stopped or the lock session is lost.
     while (Pause(absl::ZeroDuration())) {
-      const absl::Status status = Consume();
+      const absl::Time opened = absl::Now();
+      bool delivered = false;
+      const absl::Status status = Consume(delivered);
+      // A stream that worked (it delivered events or stayed open longer than the longest
+      // pause) ends a series of failures: the next outage backs off from the first step
+      // again, instead of every later reconnection waiting the maximum.
+      if (delivered || absl::Now() - opened >= kMaxBackoff) backoff = kFirstBackoff;
       if (!Pause(absl::ZeroDuration())) break;
       bool session_alive = true;
       try {
@@ -113,7 +119,7 @@ void Subscription::Run() {
   lock_session.reset();
 }
 
-absl::Status Subscription::Consume() {
+absl::Status Subscription::Consume(bool& delivered) {
   std::string cursor;
   absl::Status read = db::RunTransaction(pool_, absl::Now() + absl::Seconds(5),
                                          [&](pqxx::work& tx) {
@@ -137,7 +143,10 @@ absl::Status Subscription::Consume() {
     absl::Duration backoff = kFirstBackoff;
     while (true) {
       absl::Status status = processor_.Process(name_, event, event_cursor);
-      if (status.ok()) return status;
+      if (status.ok()) {
+        delivered = true;
+        return status;
+      }
       log::Warning("event processing failed; retrying",
                    {{"subscription", name_}, {"event", event.id()}, {"error", status.ToString()}});
       if (!Pause(backoff)) return absl::CancelledError("stopping");

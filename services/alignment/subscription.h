@@ -43,7 +43,8 @@ class Subscription {
  private:
   void Run();
   // Reads and processes events until the stream ends or fails; returns its status.
-  absl::Status Consume();
+  // `delivered` is set when at least one event was processed.
+  absl::Status Consume(bool& delivered);
   // Waits `delay` unless stopping; false when stopping.
   bool Pause(absl::Duration delay);
 

@@ -224,14 +224,15 @@ class ReliabilityTest : public ::testing::Test {
     return e2e::E2eTest::Health(channel);
   }
 
-  // The resident set size of a process in KiB (VmRSS in /proc/<pid>/status), -1 if unknown.
-  static int64_t RssKib(pid_t pid) {
+  // The resident set size of a process in KiB (VmRSS in /proc/<pid>/status; with
+  // field "VmHWM:" its peak so far), -1 if unknown.
+  static int64_t RssKib(pid_t pid, const std::string& field = "VmRSS:") {
     std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
     std::string line;
     while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) != 0) continue;
+      if (line.rfind(field, 0) != 0) continue;
       int64_t kib = -1;
-      std::string number = line.substr(6);
+      std::string number = line.substr(field.size());
       number.erase(number.find_last_not_of(" kB\t") + 1);
       number.erase(0, number.find_first_not_of(" \t"));
       return absl::SimpleAtoi(number, &kib) ? kib : -1;
