@@ -432,8 +432,29 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
   query.state = (*filter)["state"];
   query.before_key = page->last_key;  // tasks are listed newest first
   query.limit = page->limit();
+  // A name in the filter must be under the parent; another organization's is refused as such,
+  // like a name or a parent would be (as the segment service does for its market filter).
+  auto filtered_name = [&](const std::string& value,
+                           std::string_view pattern) -> absl::StatusOr<std::vector<std::string>> {
+    auto ids = api::ParseName(pattern, value, "filter");
+    if (!ids.ok()) return ids.status();
+    if (absl::Status allowed = auth::Authorize(call.principal, (*ids)[0], Access::kRead);
+        !allowed.ok()) {
+      return allowed;
+    }
+    if ((*ids)[0] != query.organization) {
+      return errors::InvalidField(
+          "filter", absl::StrCat("\"", value, "\" is not under parent \"", request.parent(), "\""));
+    }
+    return ids;
+  };
+  if (!query.offering.empty()) {
+    if (auto offering_ids = filtered_name(query.offering, kOfferingPattern); !offering_ids.ok()) {
+      return offering_ids.status();
+    }
+  }
   if (const std::string& function = (*filter)["function"]; !function.empty()) {
-    auto function_ids = api::ParseName(kFunctionPattern, function, "filter");
+    auto function_ids = filtered_name(function, kFunctionPattern);
     if (!function_ids.ok()) return function_ids.status();
     query.function_id = (*function_ids)[1];
   }
@@ -532,6 +553,19 @@ absl::Status AlignmentCatalog::ResolveTask(const server::CallContext& call,
     violations.Add("resolution", "resolution is required");
   } else {
     ValidateResolution(request.resolution(), violations);
+    // Revised resources are the task's organization's: another organization's names would be
+    // stored in this one's task and shown to its readers.
+    if (auto task_ids = api::ParseName(kTaskPattern, request.name(), "name"); task_ids.ok()) {
+      const std::string own = absl::StrCat("organizations/", (*task_ids)[0], "/");
+      const auto& changed = request.resolution().changed_resources();
+      for (int i = 0; i < api::EntriesToCheck(changed.size(), 100); ++i) {
+        if (!changed[i].empty() && changed[i].rfind(own, 0) != 0) {
+          violations.Add(absl::StrCat("resolution.changed_resources[", i, "]"),
+                         absl::StrCat("\"", changed[i], "\" is not a resource of ",
+                                      own.substr(0, own.size() - 1)));
+        }
+      }
+    }
   }
   if (!violations.empty()) return violations.ToStatus();
   return ChangeTask(
@@ -692,6 +726,12 @@ absl::Status AlignmentCatalog::PreviewSegmentChange(
   if (!ids.ok()) return ids.status();
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
+  // Nothing is written, so the segment service never validates the proposal; planning works
+  // need by need, so their number is bounded here, as the segment service bounds it.
+  constexpr int kMaxNeeds = 100;
+  if (request.segment().needs_size() > kMaxNeeds) {
+    return errors::InvalidField("segment.needs", absl::StrCat("at most ", kMaxNeeds, " needs"));
+  }
   auto before = suite_.GetSegment(request.segment().name(), call.deadline);
   if (!before.ok()) return before.status();
   segment::v1::Segment after = *before;

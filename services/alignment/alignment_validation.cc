@@ -8,6 +8,11 @@
 #include "libs/api/validation.h"
 
 namespace throughline::alignment {
+namespace {
+
+constexpr int kMaxChangedResources = 100;
+
+}  // namespace
 
 void ValidateFunction(const v1::Function& function, errors::Violations& violations) {
   api::CheckLength(function.display_name(), api::kMaxDisplayName, "function.display_name",
@@ -15,8 +20,12 @@ void ValidateFunction(const v1::Function& function, errors::Violations& violatio
   api::CheckLength(function.owner(), api::kMaxDisplayName, "function.owner", violations);
   api::CheckLength(function.escalation_owner(), api::kMaxDisplayName,
                    "function.escalation_owner", violations);
+  // Each area at most once, so there can be no more areas than Area values.
+  if (function.areas_size() > v1::Area_MAX) {
+    violations.Add("function.areas", absl::StrCat("at most ", v1::Area_MAX, " areas, each once"));
+  }
   std::set<int> seen;
-  for (int i = 0; i < function.areas_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(function.areas_size(), v1::Area_MAX); ++i) {
     const std::string path = absl::StrCat("function.areas[", i, "]");
     if (function.areas(i) == v1::AREA_UNSPECIFIED || !v1::Area_IsValid(function.areas(i))) {
       violations.Add(path, "area must be one of the Area values, e.g. KNOBS_AND_CONFIGURABILITY");
@@ -34,7 +43,7 @@ void ValidateCommitment(const v1::Commitment& commitment, errors::Violations& vi
   if (commitment.local_metrics_size() > 100) {
     violations.Add("commitment.local_metrics", "at most 100 local metrics");
   }
-  for (int i = 0; i < commitment.local_metrics_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(commitment.local_metrics_size(), 100); ++i) {
     const auto& metric = commitment.local_metrics(i);
     const std::string path = absl::StrCat("commitment.local_metrics[", i, "]");
     api::CheckRequiredText(metric.name(), api::kMaxDisplayName, path + ".name", violations);
@@ -65,7 +74,12 @@ void ValidateResolution(const v1::Resolution& resolution, errors::Violations& vi
     default:
       violations.Add("resolution.kind", "kind is required: REAFFIRMED, REVISED or ESCALATED");
   }
-  for (int i = 0; i < resolution.changed_resources_size(); ++i) {
+  if (resolution.changed_resources_size() > kMaxChangedResources) {
+    violations.Add("resolution.changed_resources",
+                   absl::StrCat("at most ", kMaxChangedResources, " changed resources"));
+  }
+  for (int i = 0;
+       i < api::EntriesToCheck(resolution.changed_resources_size(), kMaxChangedResources); ++i) {
     if (resolution.changed_resources(i).empty()) {
       violations.Add(absl::StrCat("resolution.changed_resources[", i, "]"), "empty name");
     }

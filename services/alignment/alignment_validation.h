@@ -14,7 +14,7 @@ void ValidateFunction(const v1::Function& function, errors::Violations& violatio
 void ValidateCommitment(const v1::Commitment& commitment, errors::Violations& violations);
 
 // Same for a task resolution under "resolution.": a kind; a reason for REAFFIRMED and
-// ESCALATED; at least one changed resource for REVISED.
+// ESCALATED; at least one changed resource for REVISED, at most 100.
 void ValidateResolution(const v1::Resolution& resolution, errors::Violations& violations);
 
 }  // namespace throughline::alignment

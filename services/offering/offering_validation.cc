@@ -87,7 +87,8 @@ void ValidateOffering(const v1::Offering& offering, std::string_view organizatio
                    absl::StrCat("at most ", kMaxGuarantees, " operational guarantees"));
   }
   std::set<std::string> guarantee_names;
-  for (int i = 0; i < offering.operational_guarantees_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(offering.operational_guarantees_size(), kMaxGuarantees);
+       ++i) {
     const auto& guarantee = offering.operational_guarantees(i);
     const std::string path = Indexed(prefix, "operational_guarantees", i);
     CheckRequiredText(guarantee.name(), api::kMaxDisplayName, path + ".name", violations);
@@ -103,7 +104,7 @@ void ValidateOffering(const v1::Offering& offering, std::string_view organizatio
     violations.Add(FieldPath(prefix, "knobs"), absl::StrCat("at most ", kMaxKnobs, " knobs"));
   }
   std::set<std::string> knob_keys;
-  for (int i = 0; i < offering.knobs_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(offering.knobs_size(), kMaxKnobs); ++i) {
     const auto& knob = offering.knobs(i);
     const std::string path = Indexed(prefix, "knobs", i);
     CheckKnobKey(knob.key(), path + ".key", violations);
@@ -142,7 +143,7 @@ void ValidateDecision(const v1::Decision& decision, std::string_view offering_na
     violations.Add(FieldPath(prefix, "effects"), absl::StrCat("at most ", kMaxEffects, " effects"));
   }
   std::set<std::string> dimensions;
-  for (int i = 0; i < decision.effects_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(decision.effects_size(), kMaxEffects); ++i) {
     const auto& effect = decision.effects(i);
     const std::string path = Indexed(prefix, "effects", i);
     CheckDimension(effect.dimension(), path + ".dimension", /*required=*/true, violations);
@@ -164,7 +165,7 @@ void ValidateDecision(const v1::Decision& decision, std::string_view offering_na
     violations.Add(FieldPath(prefix, "alternatives"),
                    absl::StrCat("at most ", kMaxAlternatives, " alternatives"));
   }
-  for (int i = 0; i < decision.alternatives_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(decision.alternatives_size(), kMaxAlternatives); ++i) {
     const std::string path = Indexed(prefix, "alternatives", i);
     CheckRequiredText(decision.alternatives(i).description(), api::kMaxLongText,
                       path + ".description", violations);

@@ -33,7 +33,7 @@ void ValidateMarket(const v1::Market& market, std::string_view prefix,
     violations.Add(FieldPath(prefix, "evidence_notes"),
                    absl::StrCat("at most ", kMaxListEntries, " evidence notes"));
   }
-  for (int i = 0; i < market.evidence_notes_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(market.evidence_notes_size(), kMaxListEntries); ++i) {
     const std::string path = absl::StrCat(std::string(prefix), ".evidence_notes[", i, "]");
     if (market.evidence_notes(i).empty()) violations.Add(path, "an evidence note is empty");
     CheckLength(market.evidence_notes(i), api::kMaxNote, path, violations);
@@ -59,7 +59,7 @@ void ValidateSegment(const v1::Segment& segment, std::string_view prefix,
     violations.Add(FieldPath(prefix, "needs"), absl::StrCat("at most ", kMaxListEntries, " needs"));
   }
   std::set<std::string> seen;
-  for (int i = 0; i < segment.needs_size(); ++i) {
+  for (int i = 0; i < api::EntriesToCheck(segment.needs_size(), kMaxListEntries); ++i) {
     const auto& need = segment.needs(i);
     const std::string path = absl::StrCat(std::string(prefix), ".needs[", i, "]");
     if (!api::IsValidDimension(need.dimension())) {

@@ -32,8 +32,8 @@ std::string MethodPath(const google::protobuf::MethodDescriptor& method) {
 }
 
 RawResult CallRaw(grpc::Channel& channel, const google::protobuf::MethodDescriptor& method,
-                  const std::string& request_bytes, std::string_view token,
-                  absl::Duration timeout, const EnoughMessages& enough) {
+                  const std::string& request_bytes, std::string_view token, absl::Duration timeout,
+                  const EnoughMessages& enough) {
   grpc::ClientContext context;
   if (!token.empty()) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(token)));

@@ -70,8 +70,7 @@ void SecuritySuiteTest::SetUp() {
 
   clients_ = std::make_unique<alignment::testing::SuiteClients>(segment_address, offering_address,
                                                                 alignment_address);
-  const std::vector<std::string> addresses = {segment_address, offering_address,
-                                              alignment_address};
+  const std::vector<std::string> addresses = {segment_address, offering_address, alignment_address};
   const auto services = Services();
   for (size_t i = 0; i < services.size(); ++i) {
     channels_[std::string(services[i]->full_name())] =
@@ -104,8 +103,8 @@ void SecuritySuiteTest::SeedOrganization(Organization& organization, std::string
   ASSERT_TRUE(created_market.ok()) << Describe(created_market.status);
   auto diy = suite().CreateSegment(organization.market, "diy-power-users", DiyPowerUsers(), token);
   ASSERT_TRUE(diy.ok()) << Describe(diy.status);
-  auto one_click = suite().CreateSegment(organization.market, "one-click-customers",
-                                         OneClickCustomers(), token);
+  auto one_click =
+      suite().CreateSegment(organization.market, "one-click-customers", OneClickCustomers(), token);
   ASSERT_TRUE(one_click.ok()) << Describe(one_click.status);
 
   off::Offering offering = ManagedPostgres(organization.diy);
@@ -184,9 +183,9 @@ grpc::Channel& SecuritySuiteTest::ChannelOf(const google::protobuf::ServiceDescr
 
 std::vector<const google::protobuf::ServiceDescriptor*> SecuritySuiteTest::Services() {
   std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const char* name : {"throughline.segment.v1.SegmentService",
-                           "throughline.offering.v1.OfferingService",
-                           "throughline.alignment.v1.AlignmentService"}) {
+  for (const char* name :
+       {"throughline.segment.v1.SegmentService", "throughline.offering.v1.OfferingService",
+        "throughline.alignment.v1.AlignmentService"}) {
     services.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
   }
   return services;
@@ -204,8 +203,7 @@ const google::protobuf::MethodDescriptor& SecuritySuiteTest::Method(std::string_
 
 RawResult SecuritySuiteTest::CallMethod(std::string_view method,
                                         const google::protobuf::Message& request,
-                                        std::string_view token,
-                                        const EnoughMessages& enough) {
+                                        std::string_view token, const EnoughMessages& enough) {
   const auto& descriptor = Method(method);
   return Call(ChannelOf(*descriptor.service()), descriptor, request, token, absl::Seconds(20),
               enough);
@@ -225,9 +223,8 @@ DatabaseSnapshot SecuritySuiteTest::Snapshot() const {
   pqxx::connection connection(database_->url());
   pqxx::read_transaction tx(connection);
   for (const auto& table : tx.exec(kSchemasQuery)) {
-    const std::string name =
-        absl::StrCat(tx.quote_name(table[0].as<std::string>()), ".",
-                     tx.quote_name(table[1].as<std::string>()));
+    const std::string name = absl::StrCat(tx.quote_name(table[0].as<std::string>()), ".",
+                                          tx.quote_name(table[1].as<std::string>()));
     auto& rows = snapshot[name];
     for (const auto& row : tx.exec(absl::StrCat("SELECT t::text FROM ", name, " t ORDER BY 1"))) {
       rows.push_back(row[0].as<std::string>());

@@ -130,7 +130,8 @@ const std::map<std::string, Row>& Rows() {
       {"throughline.offering.v1.OfferingService.CreateDecision",
        {Needs::kWrite, StatusCode::ALREADY_EXISTS,
         R"(parent: "{offering}" decision_id: "hide-most-knobs"
-           decision { title: "Hide knobs" why: "Customers value simplicity." state: PROPOSED })"}},
+           decision { title: "Hide knobs" why: "Customers value simplicity."
+                      owning_function: "engineering" state: PROPOSED })"}},
       {"throughline.offering.v1.OfferingService.GetDecision",
        {Needs::kRead, StatusCode::OK, R"(name: "{decision}")"}},
       {"throughline.offering.v1.OfferingService.ListDecisions",
@@ -157,8 +158,10 @@ const std::map<std::string, Row>& Rows() {
        {Needs::kAdmin, StatusCode::ABORTED,
         R"(function { name: "{engineering}" display_name: "Changed" etag: "\"stale\"" }
            update_mask { paths: "display_name" })"}},
+      // The five default functions cannot be deleted: the refusal comes after authorization.
       {"throughline.alignment.v1.AlignmentService.DeleteFunction",
-       {Needs::kAdmin, StatusCode::ABORTED, R"(name: "{engineering}" etag: "\"stale\"")"}},
+       {Needs::kAdmin, StatusCode::FAILED_PRECONDITION,
+        R"(name: "{engineering}" etag: "\"stale\"")"}},
       {"throughline.alignment.v1.AlignmentService.CreateCommitment",
        {Needs::kOwnerAction, StatusCode::ALREADY_EXISTS,
         R"(parent: "{offering}" function_id: "engineering"
@@ -268,8 +271,7 @@ TEST_F(TenancyMatrixTest, EveryRpcAnswersEveryPrincipalAsTheMatrixSays) {
         auto request = NewRequest(method);
         ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
             Fill(row->second.request, *cell.target), request.get()));
-        const RawResult result =
-            Call(ChannelOf(*service), method, *request, cell.principal->token);
+        const RawResult result = Call(ChannelOf(*service), method, *request, cell.principal->token);
         ++calls;
         const Expected expected = ExpectedFor(*cell.principal, row->second, *cell.target);
         // A stream that delivered its first message was accepted (then cancelled by us).
