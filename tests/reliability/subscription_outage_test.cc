@@ -2,7 +2,8 @@
 // the subscription reconnects with capped exponential backoff, resumes from its durable cursor
 // and creates exactly one task per function for every segment change, including the change
 // committed just before the kill and those committed (through another segmentd replica) while
-// it was down. A second outage backs off from the first step again.
+// it was down. A second outage backs off from the first step again. And PostgreSQL stopped
+// under the whole suite: every service turns NOT_SERVING, then SERVING, and tasks flow again.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -35,10 +36,11 @@ class SubscriptionOutageTest : public ReliabilityTest {
     database_ = throughline::testing::TestDatabase::Create();
   }
 
-  // (function, revision) -> how many tasks of the offering for a change of the DIY segment.
-  std::map<std::pair<std::string, int>, int> TaskCounts() {
+  // (function, revision) -> how many tasks of the offering for a change of the DIY segment,
+  // in the database at `url` (default: the test's database).
+  std::map<std::pair<std::string, int>, int> TaskCounts(std::string url = "") {
     std::map<std::pair<std::string, int>, int> counts;
-    pqxx::connection connection(database_->url());
+    pqxx::connection connection(url.empty() ? database_->url() : url);
     pqxx::read_transaction tx(connection);
     for (const auto& row : tx.exec_params(
              "SELECT function_id, (body->'trigger'->>'revision')::int, count(*) "
@@ -168,6 +170,66 @@ TEST_F(SubscriptionOutageTest, ReconnectsWithBackoffAndMissesNothing) {
 
   std::cout << "[figures] reconnect backoff (ms), outage 1: " << Join(first, first_outage)
             << "; outage 2: " << Join(all, second_outage) << "\n";
+}
+
+// PostgreSQL stopped and restarted under the whole suite: all three services turn NOT_SERVING
+// and back to SERVING by themselves, and alignment's subscriptions resume: a change after the
+// outage gets its tasks, the change before it keeps exactly its own.
+TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
+  PrivateCluster cluster(dir() + "/pg");
+  ASSERT_TRUE(cluster.Start());
+  const Service segmentd =
+      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster.url()));
+  ASSERT_NE(segmentd.port, 0);
+  std::vector<std::string> offering_flags = CommonFlags(cluster.url());
+  offering_flags.insert(offering_flags.end(), {"--segment_address", segmentd.address(),
+                                               "--service_token", kServiceToken});
+  const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
+  ASSERT_NE(offeringd.port, 0);
+  std::vector<std::string> alignment_flags = CommonFlags(cluster.url());
+  alignment_flags.insert(alignment_flags.end(),
+                         {"--segment_address", segmentd.address(), "--offering_address",
+                          offeringd.address(), "--service_token", kServiceToken});
+  const Service alignmentd = SpawnServing("alignmentd", THROUGHLINE_ALIGNMENTD, alignment_flags);
+  ASSERT_NE(alignmentd.port, 0);
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const Service* service : {&segmentd, &offeringd, &alignmentd}) {
+    channels.push_back(grpc::CreateChannel(service->address(), grpc::InsecureChannelCredentials()));
+  }
+  auto all = [&](const std::string& health) {
+    for (const auto& channel : channels) {
+      if (Health(channel) != health) return false;
+    }
+    return true;
+  };
+
+  SuiteClients clients(segmentd.address(), offeringd.address(), alignmentd.address());
+  ASSERT_TRUE(clients.CreateMarket(kMarketId, alignment::testing::CloudDatabases()).ok());
+  ASSERT_TRUE(clients.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  ASSERT_TRUE(clients.CreateOffering(kManagedPostgresId, ManagedPostgres()).ok());
+  std::vector<int> revisions = {ChangeNeeds(clients, type::v1::MEDIUM)};
+  ASSERT_TRUE(throughline::testing::WaitFor(
+      [&] { return TaskCounts(cluster.url()) == OneTaskPerFunction(revisions); },
+      absl::Seconds(20)));
+
+  ASSERT_TRUE(cluster.Stop());
+  const absl::Time stopped = absl::Now();
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return all("NOT_SERVING"); }));
+  const absl::Duration to_not_serving = absl::Now() - stopped;
+  ASSERT_TRUE(cluster.Start());
+  const absl::Time restarted = absl::Now();
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return all("SERVING"); }, absl::Seconds(15)));
+  const absl::Duration to_serving = absl::Now() - restarted;
+
+  revisions.push_back(ChangeNeeds(clients, type::v1::LOW));
+  EXPECT_TRUE(throughline::testing::WaitFor(
+      [&] { return TaskCounts(cluster.url()) == OneTaskPerFunction(revisions); },
+      absl::Seconds(60)))
+      << "tasks of revisions " << Join(revisions, 0);
+  const absl::Duration to_tasks = absl::Now() - restarted;
+  std::cout << "[figures] whole suite, database down: all three NOT_SERVING after "
+            << to_not_serving << "; database back: all SERVING after " << to_serving
+            << ", tasks of a new change after " << to_tasks << "\n";
 }
 
 }  // namespace
