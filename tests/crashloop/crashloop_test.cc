@@ -69,7 +69,8 @@ std::string HarborName(char which) {
   return absl::StrCat(kCrashMarket, "/segments/harbor-", std::string(1, which));
 }
 
-// What one run did, for the report.
+// What one run did, for the report. The PostgreSQL thread writes only the pg_* counters, the
+// main thread the rest; both are read after the PostgreSQL thread is joined.
 struct Figures {
   std::map<std::string, int> kills;  // by service
   int pg_fast_restarts = 0;
