@@ -1,11 +1,15 @@
 // The alignment service's RPCs (services/alignment/alignment_catalog.cc). GetAlignmentStatus,
 // ConfirmCommitment, CreateCommitment and PreviewSegmentChange then call the offering and
 // segment services; their own checks end here.
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "libs/api/changes.h"
 #include "libs/api/field_mask.h"
 #include "libs/api/resource_name.h"
 #include "libs/api/resources.h"
+#include "libs/api/validation.h"
+#include "libs/auth/auth.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/authorize.h"
 #include "request_fuzzer.h"
@@ -117,10 +121,17 @@ absl::Status ListTasks(const CallContext& call, const v1::ListTasksRequest& requ
   if (auto size = api::ResolvePageSize(request.page_size()); !size.ok()) return size.status();
   auto filter = api::FilterValues(request.filter(), {"owner", "function", "offering", "state"});
   if (!filter.ok()) return filter.status();
-  if (const std::string& function = (*filter)["function"]; !function.empty()) {
-    if (auto ids = api::ParseName(kFunctionPattern, function, "filter"); !ids.ok()) {
-      return ids.status();
+  // Names in the filter must be under the parent.
+  for (const auto& [field, pattern] :
+       {std::pair{"offering", kOfferingPattern}, std::pair{"function", kFunctionPattern}}) {
+    const std::string& value = (*filter)[field];
+    if (value.empty()) continue;
+    auto ids = api::ParseName(pattern, value, "filter");
+    if (!ids.ok()) return ids.status();
+    if (auto allowed = auth::Authorize(call.principal, (*ids)[0], Access::kRead); !allowed.ok()) {
+      return allowed;
     }
+    if ((*ids)[0] != (*parent)[0]) return errors::InvalidField("filter", "not under parent");
   }
   if (const std::string& state = (*filter)["state"]; !state.empty()) {
     v1::Task::State parsed;
@@ -137,6 +148,17 @@ absl::Status ResolveTask(const CallContext& call, const v1::ResolveTaskRequest& 
     violations.Add("resolution", "resolution is required");
   } else {
     alignment::ValidateResolution(request.resolution(), violations);
+    if (auto task_ids = api::ParseName(kTaskPattern, request.name(), "name"); task_ids.ok()) {
+      const std::string own = absl::StrCat("organizations/", (*task_ids)[0], "/");
+      const auto& changed = request.resolution().changed_resources();
+      for (int i = 0; i < api::EntriesToCheck(changed.size(), 100); ++i) {
+        if (!changed[i].empty() && changed[i].rfind(own, 0) != 0) {
+          violations.Add(absl::StrCat("resolution.changed_resources[", i, "]"),
+                         absl::StrCat("\"", changed[i], "\" is not a resource of ",
+                                      own.substr(0, own.size() - 1)));
+        }
+      }
+    }
   }
   if (!violations.empty()) return violations.ToStatus();
   return AuthorizedName(call, kTaskPattern, request.name(), "name", Access::kOwnerAction)
@@ -166,6 +188,9 @@ absl::Status PreviewSegmentChange(const CallContext& call,
   if (!ids.ok()) return ids.status();
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
+  if (request.segment().needs_size() > 100) {
+    return errors::InvalidField("segment.needs", "at most 100 needs");
+  }
   // Then, with the segment read from the segment service: the update applied to it.
   segment::v1::Segment before;
   before.set_name(request.segment().name());
