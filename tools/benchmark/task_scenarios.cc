@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -35,7 +36,8 @@ absl::Status Failed(const std::string& what, const grpc::Status& status) {
 }
 
 // One owner's WatchTasks stream, read on its own thread: when each new task arrived, by the
-// segment revision it is about.
+// segment and revision it is about. (The segment matters: when a function gets a new owner,
+// its open tasks about other segments move to that owner and arrive in the stream's backlog.)
 class TaskInbox {
  public:
   TaskInbox(aln::AlignmentService::Stub& stub, const ClientOptions& options, std::string owner)
@@ -52,12 +54,20 @@ class TaskInbox {
 
   // Waits until `count` tasks about `revision` have arrived or `deadline` passes; returns the
   // arrival times seen by then.
-  std::vector<absl::Time> Await(int64_t revision, size_t count, absl::Time deadline) {
+  std::vector<absl::Time> Await(const std::string& segment, int64_t revision, size_t count,
+                                absl::Time deadline) {
     absl::MutexLock lock(&mu_);
-    while (arrivals_[revision].size() < count && !ended_ && absl::Now() < deadline) {
+    const auto key = std::make_pair(segment, revision);
+    while (arrivals_[key].size() < count && !ended_ && absl::Now() < deadline) {
       arrived_.WaitWithDeadline(&mu_, deadline);
     }
-    return arrivals_[revision];
+    return arrivals_[key];
+  }
+
+  // How many messages repeated a task already received.
+  int64_t Repeats() {
+    absl::MutexLock lock(&mu_);
+    return repeats_;
   }
 
   // Why the stream ended, if it did.
@@ -80,7 +90,13 @@ class TaskInbox {
         continue;  // state changes of earlier tasks (superseded)
       }
       absl::MutexLock lock(&mu_);
-      arrivals_[response.task().segment_revision()].push_back(now);
+      // A task sent twice (say as CREATED and again as BACKLOG) counts once, at its first
+      // arrival; the repeats are reported.
+      if (!seen_.insert(response.task().name()).second) {
+        ++repeats_;
+        continue;
+      }
+      arrivals_[{response.task().segment(), response.task().segment_revision()}].push_back(now);
       arrived_.SignalAll();
     }
     const grpc::Status status = reader->Finish();
@@ -95,7 +111,10 @@ class TaskInbox {
   grpc::ClientContext context_;
   absl::Mutex mu_;
   absl::CondVar arrived_;
-  std::map<int64_t, std::vector<absl::Time>> arrivals_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, std::vector<absl::Time>> arrivals_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> seen_ ABSL_GUARDED_BY(mu_);
+  int64_t repeats_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   std::string ended_status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts once everything above exists
@@ -190,7 +209,7 @@ class Scenario {
                                                                   absl::Time deadline) {
     std::vector<std::vector<absl::Time>> arrivals;
     for (auto& inbox : inboxes_) {
-      arrivals.push_back(inbox->Await(revision, per_owner, deadline));
+      arrivals.push_back(inbox->Await(segment_, revision, per_owner, deadline));
       if (arrivals.back().size() < per_owner) {
         const std::string ended = inbox->Ended();
         return absl::DeadlineExceededError(absl::StrCat(
@@ -203,6 +222,13 @@ class Scenario {
   }
 
   seg::SegmentService::Stub& segments() { return *segments_; }
+
+  // Messages that repeated a task already received, over the five streams.
+  int64_t Repeats() {
+    int64_t repeats = 0;
+    for (auto& inbox : inboxes_) repeats += inbox->Repeats();
+    return repeats;
+  }
 
  private:
   std::unique_ptr<grpc::ClientContext> Context() {
@@ -265,9 +291,10 @@ absl::StatusOr<ScenarioResult> RunFanout(const SuiteAddresses& addresses,
   ScenarioResult result;
   result.json = absl::StrFormat(
       R"({"offerings":%d,"functions":5,"tasks_per_round":%d,"rounds_ms":[%s],)"
-      R"("first_task_ms":[%s],"per_owner_ms":[%s],"median_ms":%.1f,"max_ms":%.1f})",
+      R"("first_task_ms":[%s],"per_owner_ms":[%s],"median_ms":%.1f,"max_ms":%.1f,)"
+      R"("repeated_messages":%d})",
       fanout.offerings, fanout.offerings * 5, join(all_ms), join(first_ms),
-      absl::StrJoin(owner_ms, ","), median, worst);
+      absl::StrJoin(owner_ms, ","), median, worst, scenario.Repeats());
   result.text = absl::StrFormat(
       "fanout: 1 change -> %d offerings x 5 functions = %d tasks; all delivered to all five "
       "owners in %s ms (median %.1f, max %.1f); first task after %s ms",
@@ -335,16 +362,18 @@ absl::StatusOr<ScenarioResult> RunDelivery(const SuiteAddresses& addresses,
   ScenarioResult result;
   result.json = absl::StrFormat(
       R"({"rate":%.1f,"seconds":%.1f,"offerings":%d,"functions":5,"changes":%d,)"
-      R"("change_errors":%d,"changes_missing_tasks":%d,"delivery":%s,"change_calls":%s})",
+      R"("change_errors":%d,"changes_missing_tasks":%d,"repeated_messages":%d,"delivery":%s,)"
+      R"("change_calls":%s})",
       delivery.rate, absl::ToDoubleSeconds(delivery.duration), delivery.offerings,
-      intended_of.size(), changes.errors, missing, ToJson(summary), ToJson(changes));
+      intended_of.size(), changes.errors, missing, scenario.Repeats(), ToJson(summary),
+      ToJson(changes));
   result.text = absl::StrFormat(
       "delivery: %d changes at %.0f/s, %d tasks; change -> task on the owner's stream ms: "
       "p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f; %d change errors, %d changes with "
-      "missing tasks%s\n  the UpdateSegment calls themselves: %s",
+      "missing tasks, %d repeated messages%s\n  the UpdateSegment calls themselves: %s",
       intended_of.size(), delivery.rate, summary.count, summary.p50_ms, summary.p90_ms,
       summary.p99_ms, summary.p999_ms, summary.max_ms, changes.errors, missing,
-      first_missing.empty() ? "" : absl::StrCat(" (", first_missing, ")"), ToText(changes));
+      scenario.Repeats(), first_missing.empty() ? "" : absl::StrCat(" (", first_missing, ")"), ToText(changes));
   return result;
 }
 
