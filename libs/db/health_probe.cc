@@ -24,8 +24,7 @@ absl::Status DatabaseProbe::Check() {
       // A server that accepts connections but cannot run a query (overloaded, stuck on I/O)
       // must not hold the probe for long.
       pqxx::nontransaction session(*connection_);
-      session.exec0(
-          absl::StrCat("SET statement_timeout = ", absl::ToInt64Milliseconds(timeout_)));
+      session.exec0(absl::StrCat("SET statement_timeout = ", absl::ToInt64Milliseconds(timeout_)));
     } catch (const std::exception& e) {
       connection_.reset();
       return errors::Unavailable(absl::StrCat("database unavailable: ", e.what()));

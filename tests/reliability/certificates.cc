@@ -73,9 +73,7 @@ Cert Make(EVP_PKEY* key, const std::string& common_name, X509* issuer, Validity 
   return cert;
 }
 
-void Sign(X509* cert, EVP_PKEY* key) {
-  Check(X509_sign(cert, key, EVP_sha256()) > 0, "X509_sign");
-}
+void Sign(X509* cert, EVP_PKEY* key) { Check(X509_sign(cert, key, EVP_sha256()) > 0, "X509_sign"); }
 
 }  // namespace
 
@@ -88,9 +86,8 @@ struct CertificateAuthority::Impl {
 CertificateAuthority::CertificateAuthority(const std::string& common_name)
     : impl_(std::make_unique<Impl>()) {
   impl_->key = NewKey();
-  impl_->cert =
-      Make(impl_->key.get(), common_name, nullptr, Validity{-absl::Hours(1), absl::Hours(24 * 30)},
-           1);
+  impl_->cert = Make(impl_->key.get(), common_name, nullptr,
+                     Validity{-absl::Hours(1), absl::Hours(24 * 30)}, 1);
   X509* cert = impl_->cert.get();
   AddExtension(cert, cert, NID_basic_constraints, "critical,CA:TRUE");
   AddExtension(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign");

@@ -57,8 +57,7 @@ TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
       << Health(channel);
   const absl::Duration to_serving = absl::Now() - restarted;
   // The same process serves again: broken pooled connections were replaced on demand.
-  ASSERT_TRUE(
-      throughline::testing::WaitFor([&] { return GetMarket(*stub, "before").ok(); }));
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return GetMarket(*stub, "before").ok(); }));
   const absl::Duration to_first_success = absl::Now() - restarted;
   const grpc::Status after = CreateMarket(*stub, "after");
   EXPECT_TRUE(after.ok()) << Describe(after);

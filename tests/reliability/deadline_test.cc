@@ -23,9 +23,10 @@ class DeadlineTest : public ReliabilityTest {
   int WaitingBackends() {
     pqxx::connection connection(database_->url());
     pqxx::read_transaction tx(connection);
-    return tx.exec1(
-                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                 "AND application_name = 'throughline-segment' AND wait_event_type = 'Lock'")[0]
+    return tx
+        .exec1(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'throughline-segment' AND wait_event_type = 'Lock'")[0]
         .as<int>();
   }
 
@@ -71,8 +72,7 @@ TEST_F(DeadlineTest, FiveMillisecondDeadlineCancelsTheBlockedDatabaseWork) {
   });
   EXPECT_TRUE(throughline::testing::WaitFor([&] { return WaitingBackends() == 1; }));
   const grpc::Status slow_status = slow.get();
-  EXPECT_EQ(slow_status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
-      << Describe(slow_status);
+  EXPECT_EQ(slow_status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << Describe(slow_status);
   EXPECT_TRUE(throughline::testing::WaitFor([&] { return WaitingBackends() == 0; }));
 
   lock.commit();  // releases the row lock

@@ -128,11 +128,12 @@ TEST_F(OverloadTest, FloodIsRefusedAtOnceAdmittedCallsCompleteMemoryStaysBounded
   EXPECT_TRUE(GetMarket(*stubs[0], "hot").ok());
 
   std::cout << "[figures] flood of " << kFlood << " calls (" << kPayloadBytes / 1024
-            << " KiB each) at " << kWorkers << " workers + " << kMaxQueue << " queued: "
-            << count(grpc::StatusCode::RESOURCE_EXHAUSTED) << " RESOURCE_EXHAUSTED (slowest "
-            << slowest_refusal << " after sending), " << count(grpc::StatusCode::OK)
-            << " OK after the release; VmRSS " << rss_before << " KiB before, peak " << rss_flooded
-            << " KiB during the flood, " << rss_after << " KiB after\n";
+            << " KiB each) at " << kWorkers << " workers + " << kMaxQueue
+            << " queued: " << count(grpc::StatusCode::RESOURCE_EXHAUSTED)
+            << " RESOURCE_EXHAUSTED (slowest " << slowest_refusal << " after sending), "
+            << count(grpc::StatusCode::OK) << " OK after the release; VmRSS " << rss_before
+            << " KiB before, peak " << rss_flooded << " KiB during the flood, " << rss_after
+            << " KiB after\n";
   RecordProperty("rss_before_kib", rss_before);
   RecordProperty("rss_flooded_kib", rss_flooded);
   RecordProperty("rss_after_kib", rss_after);

@@ -95,7 +95,8 @@ class PrivateCluster {
   // Fast shutdown: open sessions are terminated, as in a database crash or failover.
   bool Stop() {
     std::string output;
-    const int status = RunCommand(absl::StrCat(THROUGHLINE_TOOLS_PG, " stop '", dir_, "'"), &output);
+    const int status =
+        RunCommand(absl::StrCat(THROUGHLINE_TOOLS_PG, " stop '", dir_, "'"), &output);
     if (status != 0) ADD_FAILURE() << "tools/pg stop failed (" << status << "): " << output;
     return status == 0;
   }

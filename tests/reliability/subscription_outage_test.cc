@@ -74,13 +74,15 @@ class SubscriptionOutageTest : public ReliabilityTest {
   // The backoff_ms of each reconnection of the segment subscription logged by `alignmentd`,
   // in order.
   static std::vector<int> SegmentBackoffs(const ChildProcess& alignmentd) {
-    static const std::regex kBackoff("\"subscription\":\"segment-events\".*\"backoff_ms\":([0-9]+)");
+    static const std::regex kBackoff(
+        "\"subscription\":\"segment-events\".*\"backoff_ms\":([0-9]+)");
     std::vector<int> backoffs;
     std::istringstream log(alignmentd.Log());
     std::string line;
     while (std::getline(log, line)) {
       std::smatch match;
-      if (line.find(kReconnecting) != std::string::npos && std::regex_search(line, match, kBackoff)) {
+      if (line.find(kReconnecting) != std::string::npos &&
+          std::regex_search(line, match, kBackoff)) {
         backoffs.push_back(std::stoi(match[1].str()));
       }
     }
@@ -101,7 +103,8 @@ void ExpectBackoff(const std::vector<int>& backoffs, size_t from) {
 
 std::string Join(const std::vector<int>& values, size_t from) {
   std::string out;
-  for (size_t i = from; i < values.size(); ++i) absl::StrAppend(&out, i > from ? ", " : "", values[i]);
+  for (size_t i = from; i < values.size(); ++i)
+    absl::StrAppend(&out, i > from ? ", " : "", values[i]);
   return out;
 }
 

@@ -25,13 +25,13 @@ class TlsTest : public ReliabilityTest {
     const std::string id = absl::StrCat(++servers_);
     std::vector<std::string> flags = CommonFlags(database_->url());
     const std::vector<std::string> tls = {
-        "--tls_cert", WriteFile("server-" + id + ".crt", server.cert_pem),
-        "--tls_key", WriteFile("server-" + id + ".key", server.key_pem)};
+        "--tls_cert", WriteFile("server-" + id + ".crt", server.cert_pem), "--tls_key",
+        WriteFile("server-" + id + ".key", server.key_pem)};
     flags.insert(flags.end(), tls.begin(), tls.end());
     if (!client_ca.empty()) {
-      const std::vector<std::string> mutual = {
-          "--tls_client_ca", WriteFile("client-ca-" + id + ".crt", client_ca),
-          "--tls_require_client_cert"};
+      const std::vector<std::string> mutual = {"--tls_client_ca",
+                                               WriteFile("client-ca-" + id + ".crt", client_ca),
+                                               "--tls_require_client_cert"};
       flags.insert(flags.end(), mutual.begin(), mutual.end());
     }
     return Spawn("segmentd-tls-" + id, THROUGHLINE_SEGMENTD, flags);
@@ -112,8 +112,7 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutAValidCertificate) {
 
   const Certificate expired = ca_.IssueClient("offeringd", Expired());
   const grpc::Status expired_status = Call(segmentd, Trusting(ca_.cert_pem(), &expired));
-  EXPECT_EQ(expired_status.error_code(), grpc::StatusCode::UNAVAILABLE)
-      << Describe(expired_status);
+  EXPECT_EQ(expired_status.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(expired_status);
 
   const grpc::Status plaintext = Call(segmentd, grpc::InsecureChannelCredentials());
   EXPECT_EQ(plaintext.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(plaintext);
