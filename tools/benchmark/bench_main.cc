@@ -72,8 +72,8 @@ void Print(const Flags& flags, const std::string& json, const std::string& text)
 
 int RunUnary(const std::string& method, const Flags& flags) {
   const ClientOptions client = ClientFrom(flags);
-  auto start = MakeUnaryLoad(method, MakeChannels(flags.target, flags.channels), client,
-                             flags.keys);
+  auto start =
+      MakeUnaryLoad(method, MakeChannels(flags.target, flags.channels), client, flags.keys);
   if (!start.ok()) return Fail(start.status());
   const LoadReport report = RunLoad(LoadFrom(flags), *start);
   Print(flags, ToJson(report), absl::StrCat(method, ": ", ToText(report)));
@@ -110,11 +110,13 @@ int RunSmoke(Flags flags) {
 void AddLoadOptions(CLI::App& command, Flags& flags) {
   command.add_option("--concurrency", flags.concurrency, "closed loop: calls in flight")
       ->capture_default_str();
-  command.add_option("--rate", flags.rate,
-                     "open loop: calls per second, latency from the intended send time")
+  command
+      .add_option("--rate", flags.rate,
+                  "open loop: calls per second, latency from the intended send time")
       ->capture_default_str();
-  command.add_option("--max_in_flight", flags.max_in_flight,
-                     "open loop: calls beyond this many in flight are dropped (errors)")
+  command
+      .add_option("--max_in_flight", flags.max_in_flight,
+                  "open loop: calls beyond this many in flight are dropped (errors)")
       ->capture_default_str();
   command.add_option("--channels", flags.channels, "connections")->capture_default_str();
   command.add_option("--warmup", flags.warmup_seconds, "seconds not measured")
@@ -152,22 +154,19 @@ int main(int argc, char** argv) {
   for (auto* command : {fanout, delivery}) {
     command->add_option("--segment", flags.suite.segment, "segmentd host:port")->required();
     command->add_option("--offering", flags.suite.offering, "offeringd host:port")->required();
-    command->add_option("--alignment", flags.suite.alignment, "alignmentd host:port")
-        ->required();
+    command->add_option("--alignment", flags.suite.alignment, "alignmentd host:port")->required();
   }
   fanout->add_option("--offerings", flags.fanout_offerings, "offerings targeting the segment")
       ->capture_default_str();
   fanout->add_option("--rounds", flags.rounds, "measured changes")->capture_default_str();
   delivery->add_option("--offerings", flags.latency_offerings, "offerings targeting the segment")
       ->capture_default_str();
-  delivery->add_option("--rate", flags.latency_rate, "changes per second")
-      ->capture_default_str();
+  delivery->add_option("--rate", flags.latency_rate, "changes per second")->capture_default_str();
   delivery->add_option("--duration", flags.duration_seconds, "seconds of changes")
       ->capture_default_str();
 
   auto* smoke = app.add_subcommand("smoke", "GetSegment against an in-process echo server");
-  smoke->add_option("--duration", flags.smoke_seconds, "seconds measured")
-      ->capture_default_str();
+  smoke->add_option("--duration", flags.smoke_seconds, "seconds measured")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   throughline::log::SetMinLevel(throughline::log::Level::kWarning);
 

@@ -6,8 +6,7 @@
 
 namespace throughline::benchmark {
 
-std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& address,
-                                                         int count) {
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& address, int count) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < count; ++i) {
     grpc::ChannelArguments args;

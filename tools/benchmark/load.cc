@@ -107,8 +107,8 @@ void RunClosed(const LoadOptions& options, const StartCall& start, absl::Time en
 // Open loop: call i is meant to start at begin + i / rate. The pacer sends it then, or at once
 // when it is late; its latency runs from the intended start, so a slow server shows as latency
 // rather than as fewer requests. A call is measured when its intended start is in the window.
-void RunOpen(const LoadOptions& options, const StartCall& start, absl::Time begin,
-             absl::Time end, Recorder& recorder) {
+void RunOpen(const LoadOptions& options, const StartCall& start, absl::Time begin, absl::Time end,
+             Recorder& recorder) {
   const absl::Duration interval = absl::Seconds(1.0 / options.rate);
   for (int64_t i = 0;; ++i) {
     const absl::Time intended = begin + interval * i;
@@ -170,11 +170,10 @@ LoadReport RunLoad(const LoadOptions& options, const StartCall& start) {
 }
 
 std::string ToJson(const LatencySummary& latency) {
-  return absl::StrFormat(
-      R"({"count":%d,"mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,)"
-      R"("p999_ms":%.3f,"max_ms":%.3f})",
-      latency.count, latency.mean_ms, latency.p50_ms, latency.p90_ms, latency.p99_ms,
-      latency.p999_ms, latency.max_ms);
+  return absl::StrFormat(R"({"count":%d,"mean_ms":%.3f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,)"
+                         R"("p999_ms":%.3f,"max_ms":%.3f})",
+                         latency.count, latency.mean_ms, latency.p50_ms, latency.p90_ms,
+                         latency.p99_ms, latency.p999_ms, latency.max_ms);
 }
 
 std::string ToJson(const LoadReport& report) {
@@ -196,8 +195,7 @@ std::string ToText(const LoadReport& report) {
       "%s, %.1fs: %d ok (%.1f/s), %d errors; latency ms p50 %.2f p90 %.2f p99 %.2f "
       "p99.9 %.2f max %.2f",
       load, report.seconds, report.ops, report.throughput, report.errors, report.latency.p50_ms,
-      report.latency.p90_ms, report.latency.p99_ms, report.latency.p999_ms,
-      report.latency.max_ms);
+      report.latency.p90_ms, report.latency.p99_ms, report.latency.p999_ms, report.latency.max_ms);
   for (const auto& [code, count] : report.error_codes) {
     absl::StrAppend(&text, " ", code, "=", count);
   }
@@ -206,24 +204,42 @@ std::string ToText(const LoadReport& report) {
 
 std::string CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return absl::StrCat("CODE_", static_cast<int>(code));
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", static_cast<int>(code));
   }
 }
 

@@ -52,13 +52,13 @@ struct LoadReport {
   std::string mode;  // "closed" or "open"
   int concurrency = 0;
   double rate = 0;
-  double seconds = 0;        // the measured window
-  int64_t ops = 0;           // successful calls measured
-  int64_t errors = 0;        // failed calls measured (dropped included)
-  int64_t dropped = 0;       // open loop: not sent, max_in_flight reached
+  double seconds = 0;                          // the measured window
+  int64_t ops = 0;                             // successful calls measured
+  int64_t errors = 0;                          // failed calls measured (dropped included)
+  int64_t dropped = 0;                         // open loop: not sent, max_in_flight reached
   std::map<std::string, int64_t> error_codes;  // gRPC code name -> count
-  double throughput = 0;     // successful calls per second
-  LatencySummary latency;    // successful calls only
+  double throughput = 0;                       // successful calls per second
+  LatencySummary latency;                      // successful calls only
 };
 
 // Runs the load and returns once every started call has completed.

@@ -111,8 +111,7 @@ class TaskInbox {
   grpc::ClientContext context_;
   absl::Mutex mu_;
   absl::CondVar arrived_;
-  std::map<std::pair<std::string, int64_t>, std::vector<absl::Time>> arrivals_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int64_t>, std::vector<absl::Time>> arrivals_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> seen_ ABSL_GUARDED_BY(mu_);
   int64_t repeats_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
@@ -129,8 +128,7 @@ class Scenario {
       : options_(options),
         segments_(seg::SegmentService::NewStub(MakeChannels(addresses.segment, 1).front())),
         offerings_(off::OfferingService::NewStub(MakeChannels(addresses.offering, 1).front())),
-        alignment_(
-            aln::AlignmentService::NewStub(MakeChannels(addresses.alignment, 1).front())),
+        alignment_(aln::AlignmentService::NewStub(MakeChannels(addresses.alignment, 1).front())),
         run_(absl::StrCat("r", absl::ToUnixMillis(absl::Now()))) {}
 
   absl::Status SetUp(int offerings) {
@@ -149,8 +147,7 @@ class Scenario {
     segment_request.set_segment_id("diy-power-users");
     *segment_request.mutable_segment() = BenchSegment();
     seg::Segment segment;
-    if (auto s = segments_->CreateSegment(Context().get(), segment_request, &segment);
-        !s.ok()) {
+    if (auto s = segments_->CreateSegment(Context().get(), segment_request, &segment); !s.ok()) {
       return Failed("CreateSegment", s);
     }
     segment_ = segment.name();
@@ -212,10 +209,10 @@ class Scenario {
       arrivals.push_back(inbox->Await(segment_, revision, per_owner, deadline));
       if (arrivals.back().size() < per_owner) {
         const std::string ended = inbox->Ended();
-        return absl::DeadlineExceededError(absl::StrCat(
-            inbox->owner(), " received ", arrivals.back().size(), " of ", per_owner,
-            " tasks about revision ", revision, " in time",
-            ended.empty() ? "" : absl::StrCat(" (stream ended: ", ended, ")")));
+        return absl::DeadlineExceededError(
+            absl::StrCat(inbox->owner(), " received ", arrivals.back().size(), " of ", per_owner,
+                         " tasks about revision ", revision, " in time",
+                         ended.empty() ? "" : absl::StrCat(" (stream ended: ", ended, ")")));
       }
     }
     return arrivals;
@@ -289,12 +286,12 @@ absl::StatusOr<ScenarioResult> RunFanout(const SuiteAddresses& addresses,
     });
   };
   ScenarioResult result;
-  result.json = absl::StrFormat(
-      R"({"offerings":%d,"functions":5,"tasks_per_round":%d,"rounds_ms":[%s],)"
-      R"("first_task_ms":[%s],"per_owner_ms":[%s],"median_ms":%.1f,"max_ms":%.1f,)"
-      R"("repeated_messages":%d})",
-      fanout.offerings, fanout.offerings * 5, join(all_ms), join(first_ms),
-      absl::StrJoin(owner_ms, ","), median, worst, scenario.Repeats());
+  result.json =
+      absl::StrFormat(R"({"offerings":%d,"functions":5,"tasks_per_round":%d,"rounds_ms":[%s],)"
+                      R"("first_task_ms":[%s],"per_owner_ms":[%s],"median_ms":%.1f,"max_ms":%.1f,)"
+                      R"("repeated_messages":%d})",
+                      fanout.offerings, fanout.offerings * 5, join(all_ms), join(first_ms),
+                      absl::StrJoin(owner_ms, ","), median, worst, scenario.Repeats());
   result.text = absl::StrFormat(
       "fanout: 1 change -> %d offerings x 5 functions = %d tasks; all delivered to all five "
       "owners in %s ms (median %.1f, max %.1f); first task after %s ms",
@@ -312,8 +309,7 @@ absl::StatusOr<ScenarioResult> RunDelivery(const SuiteAddresses& addresses,
   {
     auto revision = scenario.ChangeNow();
     if (!revision.ok()) return revision.status();
-    auto arrivals =
-        scenario.AwaitTasks(*revision, per_owner, absl::Now() + delivery.timeout);
+    auto arrivals = scenario.AwaitTasks(*revision, per_owner, absl::Now() + delivery.timeout);
     if (!arrivals.ok()) return arrivals.status();
   }
 
@@ -332,7 +328,7 @@ absl::StatusOr<ScenarioResult> RunDelivery(const SuiteAddresses& addresses,
           stub->async()->UpdateSegment(context, request, reply, std::move(callback));
         },
         [&mu, &intended_of, intended, done](const grpc::Status& status,
-                                           const seg::Segment& updated) {
+                                            const seg::Segment& updated) {
           if (status.ok()) {
             absl::MutexLock lock(&mu);
             intended_of[updated.revision()] = intended;
@@ -372,8 +368,8 @@ absl::StatusOr<ScenarioResult> RunDelivery(const SuiteAddresses& addresses,
       "p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f; %d change errors, %d changes with "
       "missing tasks, %d repeated messages%s\n  the UpdateSegment calls themselves: %s",
       intended_of.size(), delivery.rate, summary.count, summary.p50_ms, summary.p90_ms,
-      summary.p99_ms, summary.p999_ms, summary.max_ms, changes.errors, missing,
-      scenario.Repeats(), first_missing.empty() ? "" : absl::StrCat(" (", first_missing, ")"), ToText(changes));
+      summary.p99_ms, summary.p999_ms, summary.max_ms, changes.errors, missing, scenario.Repeats(),
+      first_missing.empty() ? "" : absl::StrCat(" (", first_missing, ")"), ToText(changes));
   return result;
 }
 

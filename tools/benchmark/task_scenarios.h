@@ -32,8 +32,7 @@ struct FanoutOptions {
 // each of the five owners has received its `offerings` new tasks; `rounds` times, after an
 // unmeasured warm-up round.
 absl::StatusOr<ScenarioResult> RunFanout(const SuiteAddresses& addresses,
-                                         const ClientOptions& options,
-                                         const FanoutOptions& fanout);
+                                         const ClientOptions& options, const FanoutOptions& fanout);
 
 struct DeliveryOptions {
   // Segment changes per second (open loop).

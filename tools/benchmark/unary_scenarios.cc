@@ -82,8 +82,8 @@ absl::StatusOr<StartCall> MakeUnaryLoad(const std::string& method,
       aln::ListTasksRequest request;
       request.set_parent(kOrganization);
       // A stride coprime with the usual owner counts, so consecutive calls hit distant owners.
-      request.set_filter(absl::StrCat("owner = \"", BulkOwner(static_cast<int>((n * 7919) % keys)),
-                                      "\""));
+      request.set_filter(
+          absl::StrCat("owner = \"", BulkOwner(static_cast<int>((n * 7919) % keys)), "\""));
       StartUnaryCall<aln::ListTasksRequest, aln::ListTasksResponse>(
           options, std::move(request),
           [stub](auto* context, auto* request, auto* response, auto callback) {
@@ -95,8 +95,7 @@ absl::StatusOr<StartCall> MakeUnaryLoad(const std::string& method,
   return absl::InvalidArgumentError(absl::StrCat("unknown method ", method));
 }
 
-absl::Status Seed(const std::string& segment_address, const ClientOptions& options,
-                  int segments) {
+absl::Status Seed(const std::string& segment_address, const ClientOptions& options, int segments) {
   auto stub = seg::SegmentService::NewStub(MakeChannels(segment_address, 1).front());
   const auto acceptable = [](const grpc::Status& status) {
     return status.ok() || status.error_code() == grpc::StatusCode::ALREADY_EXISTS;
@@ -111,8 +110,7 @@ absl::Status Seed(const std::string& segment_address, const ClientOptions& optio
     request.mutable_market()->set_decision(seg::Market::COMPETE);
     request.mutable_market()->set_rationale("Managed database spend grows fast.");
     seg::Market market;
-    if (grpc::Status status = stub->CreateMarket(&context, request, &market);
-        !acceptable(status)) {
+    if (grpc::Status status = stub->CreateMarket(&context, request, &market); !acceptable(status)) {
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           "CreateMarket: " + status.error_message());
     }

@@ -25,7 +25,6 @@ absl::StatusOr<StartCall> MakeUnaryLoad(const std::string& method,
 
 // Creates the benchmark market and its segments s-0 .. s-(segments-1); those that exist are
 // kept as they are.
-absl::Status Seed(const std::string& segment_address, const ClientOptions& options,
-                  int segments);
+absl::Status Seed(const std::string& segment_address, const ClientOptions& options, int segments);
 
 }  // namespace throughline::benchmark
