@@ -6,6 +6,12 @@
 
 namespace throughline::server {
 
+std::shared_ptr<grpc::Channel> DialService(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
 OutgoingCall::OutgoingCall(std::string callee, std::string service_token)
     : callee_(std::move(callee)), authorization_(absl::StrCat("Bearer ", service_token)) {}
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,14 @@
 #include "grpcpp/grpcpp.h"
 
 namespace throughline::server {
+
+// The longest wait between attempts to reconnect to another service. gRPC's default (120 s)
+// would leave a caller failing for up to two minutes after a long outage of the callee ended.
+inline constexpr int kMaxReconnectBackoffMs = 2000;
+
+// A channel from one service to another at `address` (host:port), reconnecting after an
+// outage within kMaxReconnectBackoffMs of the callee's return.
+std::shared_ptr<grpc::Channel> DialService(const std::string& address);
 
 // How a service calls another with its own service-account credentials: every call carries
 // the service's bearer token and a deadline derived from the incoming call's.

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "libs/db/migrations.h"
+#include "libs/server/outgoing_call.h"
 
 namespace throughline::alignment {
 
@@ -26,9 +27,8 @@ AlignmentServer::AlignmentServer(const server::ServiceFlags& flags,
       task_log_("alignment", kSchema),
       notifier_(pool_, task_log_.channel()),
       runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
-      suite_(grpc::CreateChannel(options.segment_address, grpc::InsecureChannelCredentials()),
-             grpc::CreateChannel(options.offering_address, grpc::InsecureChannelCredentials()),
-             options.service_token),
+      suite_(server::DialService(options.segment_address),
+             server::DialService(options.offering_address), options.service_token),
       processor_(pool_, task_log_, suite_, Now, options.task_due_after),
       segment_events_(Subscription::Source::kSegment, pool_, suite_, processor_,
                       options.subscription_lock_retry),

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "libs/db/migrations.h"
+#include "libs/server/outgoing_call.h"
 
 namespace throughline::offering {
 
@@ -20,8 +21,7 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
       events_("offering", kSchema),
       notifier_(pool_, events_.channel()),
       runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
-      segments_(grpc::CreateChannel(options.segment_address, grpc::InsecureChannelCredentials()),
-                options.service_token),
+      segments_(server::DialService(options.segment_address), options.service_token),
       catalog_(pool_, events_, segments_, [] { return absl::Now(); }),
       service_(catalog_, runtime_,
                eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
