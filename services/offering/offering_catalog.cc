@@ -192,7 +192,16 @@ absl::Status OfferingCatalog::ApplyOfferingChange(pqxx::work& tx, const std::str
   ValidateOffering(after, organization, "offering", violations);
   if (!violations.empty()) return violations.ToStatus();
   const bool retargeted = after.target_segment() != before.target_segment();
-  if (retargeted && target != nullptr) after.set_designed_for_revision(target->revision());
+  if (retargeted) {
+    // The caller read no segment because the target looked unchanged; it moved since.
+    if (target == nullptr) {
+      return errors::WithErrorInfo(
+          absl::AbortedError(absl::StrCat("the target segment of ", name,
+                                          " changed concurrently; retry the update")),
+          "CONTENTION");
+    }
+    after.set_designed_for_revision(target->revision());
+  }
   std::vector<std::string> changed = api::ChangedPaths(
       before, after,
       [] {
@@ -233,6 +242,19 @@ absl::Status OfferingCatalog::UpdateOffering(const server::CallContext& call,
     CheckTargetSegment(request.offering().target_segment(), (*ids)[0], "offering.target_segment",
                        violations);
     if (!violations.empty()) return violations.ToStatus();
+  }
+  // A mask that names target_segment without changing it (`*`, say) needs no segment service.
+  bool target_changes = false;
+  if (paths->contains("target_segment")) {
+    absl::Status read = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+      auto stored = OfferingStore::FindOffering(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
+      target_changes =
+          !stored || stored->resource.target_segment() != request.offering().target_segment();
+      return absl::OkStatus();
+    });
+    if (!read.ok()) return read;
+  }
+  if (target_changes) {
     auto segment =
         ReadTargetSegment(call, request.offering().target_segment(), "offering.target_segment");
     if (!segment.ok()) return segment.status();

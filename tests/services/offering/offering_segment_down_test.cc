@@ -115,6 +115,13 @@ TEST_F(OfferingSegmentDownTest, ChangesThatDoNotTouchTheTargetKeepWorking) {
   auto updated = UpdateOffering(change, {"value_proposition"});
   ASSERT_TRUE(updated.ok()) << Describe(updated.status);
   EXPECT_EQ(updated.value.target_segment(), kDiy);
+  // A wildcard mask names target_segment, but leaves it as it is: no segment read is needed.
+  v1::Offering whole = updated.value;
+  whole.set_value_proposition("The whole offering, sent back with one change.");
+  auto replaced = UpdateOffering(whole, {"*"});
+  ASSERT_TRUE(replaced.ok()) << Describe(replaced.status);
+  EXPECT_EQ(replaced.value.value_proposition(), whole.value_proposition());
+  EXPECT_EQ(replaced.value.designed_for_revision(), offering_.designed_for_revision());
   ASSERT_TRUE(CreateDecision(kManagedPostgres, "while-down", MarkerDecision()).ok());
   EXPECT_TRUE(GetOffering(kManagedPostgres).ok());
   // A preview brings its own segment, so it needs no segment service.
