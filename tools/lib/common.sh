@@ -76,7 +76,10 @@ tl_ensure_packages() {
 tl_build() {
   if [[ ! -f "$TL_BUILD_DIR/CMakeCache.txt" ]]; then
     tl_info "configuring $TL_BUILD_DIR"
-    cmake -S "$TL_ROOT" -B "$TL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    # Optimized as released, with line tables only (-g1): backtraces keep file and line, and
+    # the build on two cores is markedly shorter than with full debug information.
+    cmake -S "$TL_ROOT" -B "$TL_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
   fi
   tl_info "building in $TL_BUILD_DIR (-j$TL_JOBS)"
   cmake --build "$TL_BUILD_DIR" -j"$TL_JOBS"
