@@ -137,6 +137,9 @@ TEST_F(TenantIsolationTest, FiltersNamingGlobexNeverReturnGlobexRows) {
       {std::string(kSegmentService) + "ListSegments",
        absl::StrCat("parent: \"", acme().parent, "/markets/-\" filter: 'market = \"",
                     globex().market, "\"'")},
+      {std::string(kOfferingService) + "ListOfferings",
+       absl::StrCat("parent: \"", acme().parent, "\" filter: 'target_segment = \"",
+                    globex().one_click, "\"'")},
       {std::string(kAlignmentService) + "ListTasks",
        absl::StrCat("parent: \"", acme().parent, "\" filter: 'offering = \"", globex().offering,
                     "\"'")},
@@ -164,31 +167,7 @@ TEST_F(TenantIsolationTest, FiltersNamingGlobexNeverReturnGlobexRows) {
   ExpectRefused(watch, StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT");
   EXPECT_THAT(ViolatedFields(watch.status), ElementsAre("function"));
 
-  // Listing offerings by a target segment of globex answers an empty page today: nothing of
-  // globex is returned, but it is not refused (see the disabled test below).
-  const RawResult offerings =
-      CallText(std::string(kOfferingService) + "ListOfferings",
-               absl::StrCat("parent: \"", acme().parent, "\" filter: 'target_segment = \"",
-                            globex().one_click, "\"'"),
-               kAcmeEditor);
-  ASSERT_TRUE(offerings.status.ok()) << Describe(offerings.status);
-  auto page = ParseResponse(Method(std::string(kOfferingService) + "ListOfferings"),
-                            offerings.responses.at(0));
-  ASSERT_NE(page, nullptr);
-  EXPECT_EQ(page->ByteSizeLong(), 0u) << page->ShortDebugString();
-  EXPECT_THAT(GlobexLeaksIn(offerings, true), IsEmpty());
   EXPECT_EQ(Snapshot(), before);
-}
-
-// DISABLED: ListOfferings does not refuse a target_segment filter in another organization as
-// ListSegments and ListTasks refuse theirs; it answers an empty page. The fix belongs in
-// offering_catalog.cc, which another engineer is changing now; reported to the lead.
-TEST_F(TenantIsolationTest, DISABLED_AnOfferingFilterNamingGlobexIsRefused) {
-  ExpectRefused(CallText(std::string(kOfferingService) + "ListOfferings",
-                         absl::StrCat("parent: \"", acme().parent,
-                                      "\" filter: 'target_segment = \"", globex().one_click, "\"'"),
-                         kAcmeEditor),
-                StatusCode::PERMISSION_DENIED, "WRONG_ORGANIZATION");
 }
 
 TEST_F(TenantIsolationTest, OnlyServiceAccountsWatchEveryOrganization) {
