@@ -163,6 +163,21 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
   auto filter = api::FilterValues(request.filter(), {"target_segment"});
   if (!filter.ok()) return filter.status();
   const std::string target = (*filter)["target_segment"];
+  if (!target.empty()) {
+    // Another organization's segment is refused as such, like a name or a parent would be.
+    auto segment_ids = api::ParseName(
+        "organizations/{organization}/markets/{market}/segments/{segment}", target, "filter");
+    if (!segment_ids.ok()) return segment_ids.status();
+    if (absl::Status allowed = auth::Authorize(call.principal, (*segment_ids)[0], Access::kRead);
+        !allowed.ok()) {
+      return allowed;
+    }
+    if ((*segment_ids)[0] != (*parent)[0]) {
+      return errors::InvalidField("filter", absl::StrCat("target_segment \"", target,
+                                                         "\" is not under parent \"",
+                                                         request.parent(), "\""));
+    }
+  }
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     response->Clear();
     auto rows =
