@@ -351,9 +351,12 @@ TEST_F(OfferingMethodsTest, AnOrganizationSeesNothingOfAnother) {
 
   EXPECT_THAT(Names(AllOfferings(kGlobex, "", 100, kGlobexEditor)),
               ElementsAre(globex.value.name()));
-  EXPECT_THAT(AllOfferings(kGlobex, TargetFilter(kDiy), 100, kGlobexEditor), IsEmpty());
   EXPECT_THAT(Names(AllOfferings(kAcme)), ElementsAre(kManagedPostgres));
-  EXPECT_THAT(AllOfferings(kAcme, TargetFilter(globex_diy)), IsEmpty());
+  // A filter naming the other organization's segment is refused like its name would be.
+  EXPECT_EQ(ListOfferings(kGlobex, TargetFilter(kDiy), 100, "", kGlobexEditor).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ListOfferings(kAcme, TargetFilter(globex_diy), 100).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(ListDecisions(globex.value.name(), "", 0, "", kGlobexEditor).value.decisions(),
               IsEmpty());
   // Globex's reports and events are its own.
