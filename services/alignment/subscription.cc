@@ -37,6 +37,21 @@ void Subscription::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// True when a watch ended because its after_cursor was refused (INVALID_ARGUMENT on that field).
+bool RefusesCursor(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return false;
+  auto bad_request = errors::GetBadRequest(status);
+  if (!bad_request) return false;
+  for (const auto& violation : bad_request->field_violations()) {
+    if (violation.field() == "after_cursor") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool Subscription::holding() const {
   absl::MutexLock lock(&mu_);
   return holding_;
@@ -177,7 +192,22 @@ absl::Status Subscription::Consume(bool& delivered) {
     stream_ = nullptr;
   }
   if (!status.ok()) return status;
-  return errors::FromGrpcStatus(finished);
+  absl::Status ended = errors::FromGrpcStatus(finished);
+  if (!cursor.empty() && RefusesCursor(ended)) {
+    // The log no longer knows the stored cursor (its format changed in an upgrade, or the
+    // log was restored from an older backup). Retrying it would stall this subscription for
+    // good. Reading the log again from the beginning is safe: the inbox lets every event take
+    // effect once, so the events processed before create nothing new.
+    log::Error("the event log refused the stored cursor; reading the log again from the start",
+               {{"subscription", name_}, {"cursor", cursor}, {"error", ended.ToString()}});
+    absl::Status reset = db::RunTransaction(pool_, absl::Now() + absl::Seconds(5),
+                                            [&](pqxx::work& tx) {
+                                              AlignmentStore::SetCursor(tx, name_, "");
+                                              return absl::OkStatus();
+                                            });
+    if (!reset.ok()) return reset;
+  }
+  return ended;
 }
 
 }  // namespace throughline::alignment

@@ -68,10 +68,16 @@ class AlignmentServiceTest : public ::testing::Test {
   // Options a test fixture may change before SetUp (e.g. a tiny task_due_after).
   AlignmentServerOptions& options() { return options_; }
 
+  // Starts (or, stopped or not, replaces) the alignment server; the clients follow its port.
   void StartAlignmentServer() {
     auto server = AlignmentServer::Start(flags_, options_, tokens_);
     ASSERT_TRUE(server.ok()) << server.status();
     alignment_server_ = *std::move(server);
+    if (clients_ != nullptr) {
+      clients_ = std::make_unique<SuiteClients>(
+          options_.segment_address, options_.offering_address,
+          absl::StrCat("127.0.0.1:", alignment_server_->port()));
+    }
   }
 
   SuiteClients& suite() { return *clients_; }

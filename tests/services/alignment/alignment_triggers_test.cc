@@ -108,6 +108,31 @@ TEST_F(AlignmentTriggersTest, RetargetingCreatesOneTaskPerFunctionCarryingTheWhy
               UnorderedElementsAre("product", "engineering", "operations", "sales", "support"));
 }
 
+// A stored cursor its event log no longer accepts (the cursor format changed in an upgrade, or
+// the log was restored from an older backup) must not stall the subscription for good: it
+// reads the log again from the beginning, and the inbox keeps events from taking effect twice.
+TEST_F(AlignmentTriggersTest, ARefusedStoredCursorIsReadAgainFromTheStartWithoutDuplicates) {
+  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
+  ASSERT_EQ(RetargetToOneClick().size(), 5u);
+  alignment_server().Shutdown();
+  {
+    pqxx::connection connection(flags().database_url);
+    pqxx::work tx(connection);
+    const pqxx::result updated =
+        tx.exec("UPDATE alignment.subscription_cursors SET cursor = 'ev2:not-a-position'");
+    ASSERT_EQ(updated.affected_rows(), 2u) << "both subscriptions have stored a cursor";
+    tx.commit();
+  }
+  ASSERT_NO_FATAL_FAILURE(StartAlignmentServer());
+
+  // A retarget after the restart gets its five tasks; the first one's were not created again.
+  auto back = suite().Retarget(kManagedPostgres, kDiy, "Back to the power users.");
+  ASSERT_TRUE(back.ok()) << Describe(back.status);
+  const auto tasks = TasksOf(kManagedPostgres, kOfferingRetargeted, 10);
+  EXPECT_EQ(tasks.size(), 10u);
+  EXPECT_EQ(TasksOf(kManagedPostgres, kOfferingRetargeted, 5, back.value.revision()).size(), 5u);
+}
+
 TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOffering) {
   ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
   ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
