@@ -1,7 +1,9 @@
 #include "services/alignment/event_processor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -27,6 +29,9 @@ constexpr char kOfferingRetargeted[] = "throughline.offering.v1.offering_retarge
 constexpr char kOfferingChanged[] = "throughline.offering.v1.offering_changed";
 // The remote reads of one event get this long.
 constexpr absl::Duration kContextTimeout = absl::Seconds(10);
+// How many offerings' contexts are read at once for one segment change (the offering service
+// has 8 workers by default).
+constexpr size_t kConcurrentReads = 8;
 
 std::string Attribute(const CloudEvent& event, const std::string& key) {
   const auto found = event.attributes().find(key);
@@ -95,8 +100,24 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::PlanSegmentChange(
   TriggerPlan plan{organization, std::move(trigger), {before, after}, {}};
   auto offerings = suite_.OfferingsTargeting(organization, after.name(), deadline);
   if (!offerings.ok()) return offerings.status();
-  for (const auto& offering : *offerings) {
-    auto affected = Affected(offering, after, deadline);
+  // Each offering's context takes two calls to the offering service; a segment that many
+  // offerings target would wait for all of them one after another, so they are read
+  // kConcurrentReads at a time (the results keep the offerings' order).
+  std::vector<absl::StatusOr<AffectedOffering>> read(offerings->size(),
+                                                     absl::UnknownError("not read"));
+  std::atomic<size_t> next{0};
+  auto read_some = [&] {
+    for (size_t i = next++; i < offerings->size(); i = next++) {
+      read[i] = Affected((*offerings)[i], after, deadline);
+    }
+  };
+  std::vector<std::thread> readers;
+  for (size_t n = 1; n < std::min(offerings->size(), kConcurrentReads); ++n) {
+    readers.emplace_back(read_some);
+  }
+  read_some();
+  for (auto& reader : readers) reader.join();
+  for (auto& affected : read) {
     if (affected.status().code() == absl::StatusCode::kNotFound) continue;  // deleted since
     if (!affected.ok()) return affected.status();
     plan.offerings.push_back(*std::move(affected));
