@@ -35,20 +35,6 @@ using api::ToTimestamp;
 using auth::Access;
 using server::AuthorizedName;
 
-constexpr char kOrganizationPattern[] = "organizations/{organization}";
-constexpr char kFunctionPattern[] = "organizations/{organization}/functions/{function}";
-constexpr char kOfferingPattern[] = "organizations/{organization}/offerings/{offering}";
-constexpr char kCommitmentPattern[] =
-    "organizations/{organization}/offerings/{offering}/commitments/{function}";
-constexpr char kTaskPattern[] = "organizations/{organization}/tasks/{task}";
-constexpr char kSegmentPattern[] =
-    "organizations/{organization}/markets/{market}/segments/{segment}";
-
-const std::vector<std::string> kFunctionUpdatable = {"display_name", "owner", "escalation_owner",
-                                                     "areas"};
-const std::vector<std::string> kCommitmentUpdatable = {"statement", "local_metrics"};
-const std::vector<std::string> kSegmentUpdatable = {"display_name", "description", "needs",
-                                                    "targeting", "priority"};
 constexpr int kMaxFunctions = 10'000;
 
 absl::BitGenRef Random() {

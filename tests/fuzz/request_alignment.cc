@@ -20,23 +20,18 @@ namespace throughline::fuzz {
 namespace {
 
 namespace v1 = alignment::v1;
+using alignment::kCommitmentPattern;
+using alignment::kCommitmentUpdatable;
+using alignment::kFunctionPattern;
+using alignment::kFunctionUpdatable;
+using alignment::kOfferingPattern;
+using alignment::kOrganizationPattern;
+using alignment::kSegmentPattern;
+using alignment::kSegmentUpdatable;
+using alignment::kTaskPattern;
 using auth::Access;
 using server::AuthorizedName;
 using server::CallContext;
-
-constexpr char kOrganizationPattern[] = "organizations/{organization}";
-constexpr char kFunctionPattern[] = "organizations/{organization}/functions/{function}";
-constexpr char kOfferingPattern[] = "organizations/{organization}/offerings/{offering}";
-constexpr char kCommitmentPattern[] =
-    "organizations/{organization}/offerings/{offering}/commitments/{function}";
-constexpr char kTaskPattern[] = "organizations/{organization}/tasks/{task}";
-constexpr char kSegmentPattern[] =
-    "organizations/{organization}/markets/{market}/segments/{segment}";
-const std::vector<std::string> kFunctionUpdatable = {"display_name", "owner", "escalation_owner",
-                                                     "areas"};
-const std::vector<std::string> kCommitmentUpdatable = {"statement", "local_metrics"};
-const std::vector<std::string> kSegmentUpdatable = {"display_name", "description", "needs",
-                                                    "targeting", "priority"};
 
 absl::Status CreateFunction(const CallContext& call, const v1::CreateFunctionRequest& request) {
   auto parent =
