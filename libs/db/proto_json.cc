@@ -19,9 +19,17 @@ std::string ToJson(const google::protobuf::Message& message) {
 void FromJson(const pqxx::field& field, google::protobuf::Message* message) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;  // rows written by a newer version
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(field.c_str(), message, options);
+  const auto status = google::protobuf::util::JsonStringToMessage(field.c_str(), message, options);
   if (!status.ok()) throw std::runtime_error("corrupt stored resource: " + status.ToString());
+}
+
+void FromStored(const pqxx::field& json, const pqxx::field& binary,
+                google::protobuf::Message* message) {
+  if (binary.is_null()) return FromJson(json, message);
+  if (!message->ParseFromString(pqxx::binarystring(binary).str())) {
+    throw std::runtime_error("corrupt stored resource: cannot parse " +
+                             message->GetDescriptor()->full_name());
+  }
 }
 
 std::string ToSqlTime(const google::protobuf::Timestamp& timestamp) {

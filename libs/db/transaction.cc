@@ -49,15 +49,34 @@ absl::Status StatusFromException(const std::exception& e) {
   }
   if (IsRetryable(e)) {
     return errors::WithErrorInfo(
-        absl::AbortedError("concurrent changes kept conflicting; retry the request"),
-        "CONTENTION");
+        absl::AbortedError("concurrent changes kept conflicting; retry the request"), "CONTENTION");
   }
   log::Error("database error", {{"error", e.what()}, {"sqlstate", SqlState(e)}});
   return errors::Internal("internal database error");
 }
 
-absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
-                            const TransactionBody& body) {
+int64_t StatementTimeoutMs(absl::Duration left) {
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(left));
+  int64_t timeout = 1;
+  while (timeout <= ms / 2) timeout *= 2;
+  return timeout;
+}
+
+namespace {
+
+// Sets the connection's statement_timeout for a call with `left` to go, unless it has that
+// value already. libpqxx remembers the values it set (and sets them again after reconnecting),
+// so comparing costs no round trip.
+void SetStatementTimeout(pqxx::connection& connection, absl::Duration left) {
+  const std::string value = absl::StrCat(StatementTimeoutMs(left));
+  if (connection.get_variable("statement_timeout") != value) {
+    connection.set_variable("statement_timeout", value);
+  }
+}
+
+// The retry loop of RunTransaction and RunRead; `Tx` is pqxx::work or pqxx::nontransaction.
+template <typename Tx, typename Body>
+absl::Status Run(ConnectionPool& pool, absl::Time deadline, const Body& body) {
   absl::Status last = errors::DeadlineExceeded("the deadline expired before the database work");
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     const absl::Duration left = deadline - absl::Now();
@@ -66,10 +85,8 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
     if (!lease.ok()) return lease.status();
     bool committing = false;
     try {
-      pqxx::work tx(lease->connection());
-      const int64_t timeout_ms =
-          absl::ToInt64Milliseconds(std::max(left, kMinStatementTimeout));
-      tx.exec0(absl::StrCat("SET LOCAL statement_timeout = ", std::max<int64_t>(1, timeout_ms)));
+      SetStatementTimeout(lease->connection(), std::max(left, kMinStatementTimeout));
+      Tx tx(lease->connection());
       absl::Status status = body(tx);
       if (!status.ok()) {
         tx.abort();
@@ -93,6 +110,17 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
     }
   }
   return last;
+}
+
+}  // namespace
+
+absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
+                            const TransactionBody& body) {
+  return Run<pqxx::work>(pool, deadline, body);
+}
+
+absl::Status RunRead(ConnectionPool& pool, absl::Time deadline, const ReadBody& body) {
+  return Run<pqxx::nontransaction>(pool, deadline, body);
 }
 
 }  // namespace throughline::db

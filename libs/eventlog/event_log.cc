@@ -1,5 +1,6 @@
 #include "libs/eventlog/event_log.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/api/uuid.h"
+#include "libs/db/sql_array.h"
 #include "libs/db/transaction.h"
 #include "libs/errors/errors.h"
 
@@ -15,15 +17,22 @@ namespace {
 
 using io::cloudevents::v1::CloudEvent;
 
-// The next position, in commit order: the row lock taken here is held until this transaction
-// commits, so the next writer takes its position only after this one's events are visible
-// (platform migration 0003).
-constexpr char kNextPosition[] = R"sql(
-  UPDATE event_log_head SET position = position + 1 RETURNING position)sql";
+// Reserves the next $1 positions, in commit order: the row lock taken here is held until this
+// transaction commits, so the next writer takes its positions only after this one's events
+// are visible (platform migration 0003). Returns the last reserved position.
+constexpr char kReservePositions[] = R"sql(
+  UPDATE event_log_head SET position = position + $1 RETURNING position)sql";
+// One row per element of the arrays; $7 is the first reserved position. Each audience element
+// is itself an array literal. Events are stored as bytes, passed base64-encoded.
 constexpr char kInsert[] = R"sql(
   INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
-  VALUES ($1, $2::uuid, $3, $4, $5, $6::text[], $7))sql";
-constexpr char kNotify[] = "SELECT pg_notify($1, $2)";
+  SELECT organization, event_id::uuid, type, subject, decode(event, 'base64'),
+         audience::text[], $7 + ordinality - 1
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       WITH ORDINALITY AS e(organization, event_id, type, subject, event, audience, ordinality)
+  )sql";
+constexpr char kNotify[] = R"sql(
+  SELECT pg_notify($1, organization) FROM unnest($2::text[]) AS organization)sql";
 
 constexpr char kRead[] = R"sql(
   SELECT position, event FROM event_log
@@ -57,21 +66,6 @@ absl::StatusOr<int64_t> DecodeCursor(std::string_view cursor, std::string_view f
   return position;
 }
 
-// A text[] literal for PostgreSQL: {"a","b"} with quotes and backslashes escaped.
-std::string SqlArray(const std::vector<std::string>& values) {
-  std::string literal = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) literal += ',';
-    literal += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + "}";
-}
-
 CloudEvent::CloudEventAttributeValue StringAttribute(std::string_view value) {
   CloudEvent::CloudEventAttributeValue attribute;
   attribute.set_ce_string(std::string(value));
@@ -83,15 +77,16 @@ CloudEvent::CloudEventAttributeValue StringAttribute(std::string_view value) {
 EventLog::EventLog(std::string service, std::string schema)
     : service_(std::move(service)), channel_(absl::StrCat(schema, "_events")) {}
 
-CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization,
-                            std::string_view type, std::string_view subject, int64_t revision,
-                            const google::protobuf::Message& payload, absl::Time time,
-                            absl::BitGenRef random,
-                            const std::vector<std::string>& audience) const {
-  CloudEvent event;
+EventLog::PendingEvent EventLog::Draft(std::string_view organization, std::string_view type,
+                                       std::string_view subject, int64_t revision,
+                                       const google::protobuf::Message& payload, absl::Time time,
+                                       absl::BitGenRef random,
+                                       const std::vector<std::string>& audience) const {
+  PendingEvent pending{std::string(organization), std::string(subject), audience, CloudEvent()};
+  CloudEvent& event = pending.event;
   event.set_id(api::NewUuid(random));
-  event.set_source(absl::StrCat("//", service_, ".throughline.dev/organizations/",
-                                 std::string(organization)));
+  event.set_source(
+      absl::StrCat("//", service_, ".throughline.dev/organizations/", std::string(organization)));
   event.set_spec_version("1.0");
   event.set_type(std::string(type));
   auto& attributes = *event.mutable_attributes();
@@ -102,27 +97,51 @@ CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization,
   attributes["revision"].set_ce_string(absl::StrCat(revision));
   attributes["datacontenttype"] = StringAttribute("application/protobuf");
   event.mutable_proto_data()->PackFrom(payload);
+  return pending;
+}
 
-  const int64_t position = tx.exec1(kNextPosition)[0].as<int64_t>();
-  tx.exec_params0(kInsert, std::string(organization), event.id(), event.type(),
-                  std::string(subject), pqxx::binarystring(event.SerializeAsString()),
-                  SqlArray(audience), position);
-  tx.exec_params(kNotify, channel_, std::string(organization));
-  return event;
+void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const {
+  if (events.empty()) return;
+  db::ArrayLiteral organizations, ids, types, subjects, bodies, audiences;
+  std::set<std::string> woken;
+  for (const PendingEvent& pending : events) {
+    organizations.AddText(pending.organization);
+    ids.AddText(pending.event.id());
+    types.AddText(pending.event.type());
+    subjects.AddText(pending.subject);
+    bodies.AddText(absl::Base64Escape(pending.event.SerializeAsString()));
+    audiences.AddText(db::TextArray(pending.audience));
+    woken.insert(pending.organization);
+  }
+  const int64_t count = static_cast<int64_t>(events.size());
+  const int64_t last = tx.exec_params1(kReservePositions, count)[0].as<int64_t>();
+  tx.exec_params0(kInsert, organizations.str(), ids.str(), types.str(), subjects.str(),
+                  bodies.str(), audiences.str(), last - count + 1);
+  tx.exec_params(kNotify, channel_,
+                 db::TextArray(std::vector<std::string>(woken.begin(), woken.end())));
+}
+
+CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,
+                            std::string_view subject, int64_t revision,
+                            const google::protobuf::Message& payload, absl::Time time,
+                            absl::BitGenRef random,
+                            const std::vector<std::string>& audience) const {
+  std::vector<PendingEvent> events;
+  events.push_back(Draft(organization, type, subject, revision, payload, time, random, audience));
+  AppendAll(tx, events);
+  return std::move(events.front().event);
 }
 
 absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time deadline,
-                                          std::string_view organization,
-                                          std::string_view cursor, const EventFilter& filter,
-                                          int limit) const {
+                                          std::string_view organization, std::string_view cursor,
+                                          const EventFilter& filter, int limit) const {
   auto start = DecodeCursor(cursor, "after_cursor");
   if (!start.ok()) return start.status();
   ReadResult result;
-  absl::Status status = db::RunTransaction(pool, deadline, [&](pqxx::work& tx) {
+  absl::Status status = db::RunRead(pool, deadline, [&](pqxx::transaction_base& tx) {
     result = ReadResult();
-    const pqxx::result rows =
-        tx.exec_params(kRead, std::string(organization), *start, filter.type,
-                       filter.subject_prefix, limit, filter.audience);
+    const pqxx::result rows = tx.exec_params(kRead, std::string(organization), *start, filter.type,
+                                             filter.subject_prefix, limit, filter.audience);
     for (const auto& row : rows) {
       LoggedEvent logged;
       const int64_t position = row[0].as<int64_t>();

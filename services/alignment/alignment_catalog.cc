@@ -279,7 +279,7 @@ absl::Status AlignmentCatalog::GetCommitment(const server::CallContext& call,
   auto ids = AuthorizedName(call, kCommitmentPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
   const std::string offering = Name("offerings", (*ids)[0], (*ids)[1]);
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored = AlignmentStore::FindCommitment(tx, (*ids)[0], offering, (*ids)[2], false);
     if (!stored) return errors::NotFound("commitment", request.name());
     *commitment = std::move(stored->resource);
@@ -295,7 +295,7 @@ absl::Status AlignmentCatalog::ListCommitments(const server::CallContext& call,
   auto page =
       api::StartPage(request.page_size(), request.page_token(), {request.parent()}, clock_());
   if (!page.ok()) return page.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows = AlignmentStore::ListCommitments(tx, (*parent)[0], request.parent(), page->last_key,
                                                 page->limit());
@@ -392,7 +392,7 @@ absl::Status AlignmentCatalog::GetTask(const server::CallContext& call,
                                        const v1::GetTaskRequest& request, v1::Task* task) {
   auto ids = AuthorizedName(call, kTaskPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored = AlignmentStore::FindTask(tx, (*ids)[0], (*ids)[1], false);
     if (!stored) return errors::NotFound("task", request.name());
     *task = std::move(stored->resource);
@@ -453,7 +453,7 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
                                                "SUPERSEDED"));
     }
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     response->set_next_page_token(
         api::FinishPage(*page, AlignmentStore::ListTasks(tx, query), clock_(),

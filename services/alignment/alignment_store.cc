@@ -1,11 +1,13 @@
 #include "services/alignment/alignment_store.h"
 
 #include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/api/etag.h"
 #include "libs/api/resources.h"
 #include "libs/api/uuid.h"
 #include "libs/db/proto_json.h"
+#include "libs/db/sql_array.h"
 #include "services/alignment/functions.h"
 
 namespace throughline::alignment {
@@ -54,52 +56,70 @@ constexpr char kListCommitments[] = R"sql(
   SELECT id, body, version FROM commitments
   WHERE organization = $1 AND offering = $2 AND id > $3 ORDER BY id LIMIT $4)sql";
 
-constexpr char kInsertTask[] = R"sql(
+// Task rows are read as (id, body, version, body_pb) with the JSON body only for rows that
+// have no binary copy (migration 0002).
+// One row per element of the arrays $2..$15 (see db::ArrayLiteral): a fan-out inserts its
+// hundreds of tasks in one statement. RETURNING names the tasks that did not exist yet.
+constexpr char kInsertTasks[] = R"sql(
   INSERT INTO tasks (organization, task_id, uid, offering, function_id, owner, state, segment,
                      segment_revision, trigger_source, trigger_event_id, due_time, version, body,
-                     create_time, update_time)
-  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, 1, $13::jsonb,
-          $14::timestamptz, $14::timestamptz)
+                     body_pb, create_time, update_time)
+  SELECT $1, task_id, uid::uuid, offering, function_id, owner, state, segment,
+         segment_revision, trigger_source, trigger_event_id, due_time, 1, body::jsonb,
+         decode(body_pb, 'base64'), create_time, create_time
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+              $8::text[], $9::bigint[], $10::text[], $11::text[], $12::timestamptz[],
+              $13::text[], $14::text[], $15::timestamptz[])
+       AS t(task_id, uid, offering, function_id, owner, state, segment, segment_revision,
+            trigger_source, trigger_event_id, due_time, body, body_pb, create_time)
   ON CONFLICT (organization, offering, function_id, trigger_source, trigger_event_id)
   DO NOTHING
-  RETURNING id)sql";
+  RETURNING task_id)sql";
 constexpr char kFindTask[] = R"sql(
-  SELECT id, body, version FROM tasks WHERE organization = $1 AND task_id = $2)sql";
-constexpr char kFindTaskForUpdate[] = R"sql(
-  SELECT id, body, version FROM tasks WHERE organization = $1 AND task_id = $2
-  FOR UPDATE)sql";
-constexpr char kUpdateTask[] = R"sql(
-  UPDATE tasks SET owner = $3, state = $4, escalated = $5, version = $6, body = $7::jsonb,
-                   update_time = $8::timestamptz
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND task_id = $2)sql";
+constexpr char kFindTaskForUpdate[] = R"sql(
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
+  WHERE organization = $1 AND task_id = $2
+  FOR UPDATE)sql";
+constexpr char kUpdateTasks[] = R"sql(
+  UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
+                   version = u.version, body = u.body::jsonb,
+                   body_pb = decode(u.body_pb, 'base64'), update_time = u.update_time
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::text[],
+              $8::text[], $9::timestamptz[])
+       AS u(task_id, owner, state, escalated, version, body, body_pb, update_time)
+  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
 constexpr char kLockUnresolvedTasks[] = R"sql(
-  SELECT id, body, version FROM tasks
-  WHERE organization = $1 AND offering = $2 AND function_id = $3
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
+  WHERE organization = $1 AND offering = ANY($2::text[]) AND function_id = ANY($3::text[])
     AND state IN ('OPEN', 'ACKNOWLEDGED')
   ORDER BY id FOR UPDATE)sql";
-// Two int4 keys: a key space apart from the subscriptions' single-key session locks.
+// Two int4 keys: a key space apart from the subscriptions' single-key session locks. The
+// locks are taken in the order of the array.
 constexpr char kLockOfferingTasks[] = R"sql(
-  SELECT pg_advisory_xact_lock(hashtext('throughline:offering-tasks'), hashtext($1))
-)sql";
+  SELECT pg_advisory_xact_lock(hashtext('throughline:offering-tasks'), hashtext(offering))
+  FROM unnest($1::text[]) AS offering)sql";
 constexpr char kListTasks[] = R"sql(
-  SELECT id, body, version FROM tasks
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND ($2 = 0 OR id < $2)
     AND ($3 = '' OR owner = $3) AND ($4 = '' OR function_id = $4)
     AND ($5 = '' OR offering = $5) AND ($6 = '' OR state = $6)
   ORDER BY id DESC LIMIT $7)sql";
 constexpr char kOpenTasks[] = R"sql(
-  SELECT id, body, version FROM tasks
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1
     AND ($2 = '' OR owner = $2 OR (escalated AND body->>'escalated_to' = $2))
     AND ($3 = '' OR function_id = $3)
     AND state IN ('OPEN', 'ACKNOWLEDGED')
   ORDER BY id)sql";
 constexpr char kLatestTasks[] = R"sql(
-  SELECT DISTINCT ON (function_id) id, body, version FROM tasks
+  SELECT DISTINCT ON (function_id) id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb
+  FROM tasks
   WHERE organization = $1 AND offering = $2
   ORDER BY function_id, id DESC)sql";
 constexpr char kLockOverdueTasks[] = R"sql(
-  SELECT id, body, version, organization FROM tasks
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE due_time < $1::timestamptz AND state IN ('OPEN', 'ACKNOWLEDGED') AND NOT escalated
   ORDER BY due_time LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
 
@@ -117,7 +137,11 @@ std::vector<Stored<Resource>> ReadAll(const pqxx::result& rows) {
   std::vector<Stored<Resource>> stored(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     stored[i].key = rows[i][0].as<int64_t>();
-    FromJson(rows[i][1], &stored[i].resource);
+    if (rows.columns() > 3) {
+      db::FromStored(rows[i][1], rows[i][3], &stored[i].resource);
+    } else {
+      FromJson(rows[i][1], &stored[i].resource);
+    }
     stored[i].version = rows[i][2].as<int64_t>();
   }
   return stored;
@@ -138,8 +162,7 @@ void AlignmentStore::EnsureDefaultFunctions(pqxx::work& tx, const std::string& o
   thread_local absl::BitGen random;
   for (const auto& defaults : DefaultFunctions()) {
     v1::Function function;
-    function.set_name(
-        absl::StrCat("organizations/", organization, "/functions/", defaults.id));
+    function.set_name(absl::StrCat("organizations/", organization, "/functions/", defaults.id));
     function.set_uid(api::NewUuid(random));
     function.set_display_name(defaults.display_name);
     for (auto area : defaults.areas) function.add_areas(area);
@@ -151,14 +174,13 @@ void AlignmentStore::EnsureDefaultFunctions(pqxx::work& tx, const std::string& o
 }
 
 bool AlignmentStore::InsertFunction(pqxx::work& tx, const std::string& organization,
-                                    const std::string& function_id,
-                                    const v1::Function& function) {
+                                    const std::string& function_id, const v1::Function& function) {
   return !tx.exec_params(kInsertFunction, organization, function_id, function.uid(),
                          ToJson(function), ToSqlTime(function.create_time()))
               .empty();
 }
 
-std::optional<Stored<v1::Function>> AlignmentStore::FindFunction(pqxx::work& tx,
+std::optional<Stored<v1::Function>> AlignmentStore::FindFunction(pqxx::transaction_base& tx,
                                                                  const std::string& organization,
                                                                  const std::string& function_id,
                                                                  bool for_update) {
@@ -178,24 +200,22 @@ void AlignmentStore::DeleteFunction(pqxx::work& tx, const std::string& organizat
   tx.exec_params0(kDeleteFunction, organization, function_id);
 }
 
-std::vector<Stored<v1::Function>> AlignmentStore::ListFunctions(pqxx::work& tx,
+std::vector<Stored<v1::Function>> AlignmentStore::ListFunctions(pqxx::transaction_base& tx,
                                                                 const std::string& organization,
                                                                 int64_t after_key, int limit) {
   return ReadAll<v1::Function>(tx.exec_params(kListFunctions, organization, after_key, limit));
 }
 
 bool AlignmentStore::InsertCommitment(pqxx::work& tx, const std::string& organization,
-                                      const std::string& offering,
-                                      const std::string& function_id,
+                                      const std::string& offering, const std::string& function_id,
                                       const v1::Commitment& commitment) {
-  return !tx.exec_params(kInsertCommitment, organization, offering, function_id,
-                         commitment.uid(), ToJson(commitment),
-                         ToSqlTime(commitment.create_time()))
+  return !tx.exec_params(kInsertCommitment, organization, offering, function_id, commitment.uid(),
+                         ToJson(commitment), ToSqlTime(commitment.create_time()))
               .empty();
 }
 
 std::optional<Stored<v1::Commitment>> AlignmentStore::FindCommitment(
-    pqxx::work& tx, const std::string& organization, const std::string& offering,
+    pqxx::transaction_base& tx, const std::string& organization, const std::string& offering,
     const std::string& function_id, bool for_update) {
   return ReadOne<v1::Commitment>(
       tx.exec_params(for_update ? kFindCommitmentForUpdate : kFindCommitment, organization,
@@ -203,31 +223,53 @@ std::optional<Stored<v1::Commitment>> AlignmentStore::FindCommitment(
 }
 
 void AlignmentStore::UpdateCommitment(pqxx::work& tx, const std::string& organization,
-                                      const std::string& offering,
-                                      const std::string& function_id, int64_t version,
-                                      const v1::Commitment& commitment) {
+                                      const std::string& offering, const std::string& function_id,
+                                      int64_t version, const v1::Commitment& commitment) {
   tx.exec_params0(kUpdateCommitment, organization, offering, function_id, version,
                   ToJson(commitment), ToSqlTime(commitment.update_time()));
 }
 
-std::vector<Stored<v1::Commitment>> AlignmentStore::ListCommitments(
-    pqxx::work& tx, const std::string& organization, const std::string& offering,
-    int64_t after_key, int limit) {
+std::vector<Stored<v1::Commitment>> AlignmentStore::ListCommitments(pqxx::transaction_base& tx,
+                                                                    const std::string& organization,
+                                                                    const std::string& offering,
+                                                                    int64_t after_key, int limit) {
   return ReadAll<v1::Commitment>(
       tx.exec_params(kListCommitments, organization, offering, after_key, limit));
 }
 
-bool AlignmentStore::InsertTask(pqxx::work& tx, const std::string& organization,
-                                const std::string& task_id, const v1::Task& task) {
-  return !tx.exec_params(kInsertTask, organization, task_id, task.uid(), task.offering(),
-                         IdOf(task.function()), task.owner(), v1::Task::State_Name(task.state()),
-                         task.segment(), task.segment_revision(), task.trigger().event_source(),
-                         task.trigger().event_id(), ToSqlTime(task.due_time()), ToJson(task),
-                         ToSqlTime(task.create_time()))
-              .empty();
+std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::string& organization,
+                                                  const std::vector<TaskWrite>& tasks) {
+  if (tasks.empty()) return {};
+  db::ArrayLiteral ids, uids, offerings, function_ids, owners, states, segments, revisions, sources,
+      event_ids, due_times, bodies, binaries, create_times;
+  for (const TaskWrite& write : tasks) {
+    const v1::Task& task = *write.task;
+    ids.AddText(write.task_id);
+    uids.AddText(task.uid());
+    offerings.AddText(task.offering());
+    function_ids.AddText(IdOf(task.function()));
+    owners.AddText(task.owner());
+    states.AddText(v1::Task::State_Name(task.state()));
+    segments.AddText(task.segment());
+    revisions.AddInt(task.segment_revision());
+    sources.AddText(task.trigger().event_source());
+    event_ids.AddText(task.trigger().event_id());
+    due_times.AddText(ToSqlTime(task.due_time()));
+    bodies.AddText(ToJson(task));
+    binaries.AddText(absl::Base64Escape(task.SerializeAsString()));
+    create_times.AddText(ToSqlTime(task.create_time()));
+  }
+  std::set<std::string> inserted;
+  for (const auto& row : tx.exec_params(
+           kInsertTasks, organization, ids.str(), uids.str(), offerings.str(), function_ids.str(),
+           owners.str(), states.str(), segments.str(), revisions.str(), sources.str(),
+           event_ids.str(), due_times.str(), bodies.str(), binaries.str(), create_times.str())) {
+    inserted.insert(row[0].as<std::string>());
+  }
+  return inserted;
 }
 
-std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::work& tx,
+std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::transaction_base& tx,
                                                          const std::string& organization,
                                                          const std::string& task_id,
                                                          bool for_update) {
@@ -235,39 +277,58 @@ std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::work& tx,
       tx.exec_params(for_update ? kFindTaskForUpdate : kFindTask, organization, task_id));
 }
 
+void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization,
+                                 const std::vector<TaskWrite>& tasks) {
+  if (tasks.empty()) return;
+  db::ArrayLiteral ids, owners, states, escalated, versions, bodies, binaries, update_times;
+  for (const TaskWrite& write : tasks) {
+    const v1::Task& task = *write.task;
+    ids.AddText(write.task_id);
+    owners.AddText(task.owner());
+    states.AddText(v1::Task::State_Name(task.state()));
+    escalated.AddBool(task.escalated());
+    versions.AddInt(write.version);
+    bodies.AddText(ToJson(task));
+    binaries.AddText(absl::Base64Escape(task.SerializeAsString()));
+    update_times.AddText(ToSqlTime(task.update_time()));
+  }
+  tx.exec_params0(kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
+                  escalated.str(), versions.str(), bodies.str(), binaries.str(),
+                  update_times.str());
+}
+
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
-                                const std::string& task_id, int64_t version,
-                                const v1::Task& task) {
-  tx.exec_params0(kUpdateTask, organization, task_id, task.owner(),
-                  v1::Task::State_Name(task.state()), task.escalated(), version, ToJson(task),
-                  ToSqlTime(task.update_time()));
+                                const std::string& task_id, int64_t version, const v1::Task& task) {
+  UpdateTasks(tx, organization, {{task_id, version, &task}});
 }
 
 std::vector<Stored<v1::Task>> AlignmentStore::LockUnresolvedTasks(
-    pqxx::work& tx, const std::string& organization, const std::string& offering,
-    const std::string& function_id) {
-  return ReadAll<v1::Task>(
-      tx.exec_params(kLockUnresolvedTasks, organization, offering, function_id));
+    pqxx::work& tx, const std::string& organization, const std::vector<std::string>& offerings,
+    const std::vector<std::string>& function_ids) {
+  return ReadAll<v1::Task>(tx.exec_params(kLockUnresolvedTasks, organization,
+                                          db::TextArray(offerings), db::TextArray(function_ids)));
 }
 
-void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::string& offering) {
-  tx.exec_params(kLockOfferingTasks, offering);
+void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::set<std::string>& offerings) {
+  tx.exec_params(kLockOfferingTasks,
+                 db::TextArray(std::vector<std::string>(offerings.begin(), offerings.end())));
 }
 
-std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::work& tx, const TaskQuery& query) {
+std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::transaction_base& tx,
+                                                        const TaskQuery& query) {
   return ReadAll<v1::Task>(tx.exec_params(kListTasks, query.organization, query.before_key,
                                           query.owner, query.function_id, query.offering,
                                           query.state, query.limit));
 }
 
-std::vector<Stored<v1::Task>> AlignmentStore::OpenTasks(pqxx::work& tx,
+std::vector<Stored<v1::Task>> AlignmentStore::OpenTasks(pqxx::transaction_base& tx,
                                                         const std::string& organization,
                                                         const std::string& owner,
                                                         const std::string& function_id) {
   return ReadAll<v1::Task>(tx.exec_params(kOpenTasks, organization, owner, function_id));
 }
 
-std::vector<Stored<v1::Task>> AlignmentStore::LatestTasks(pqxx::work& tx,
+std::vector<Stored<v1::Task>> AlignmentStore::LatestTasks(pqxx::transaction_base& tx,
                                                           const std::string& organization,
                                                           const std::string& offering) {
   return ReadAll<v1::Task>(tx.exec_params(kLatestTasks, organization, offering));

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,7 @@ class AlignmentStore {
                                      absl::Time now);
   static bool InsertFunction(pqxx::work& tx, const std::string& organization,
                              const std::string& function_id, const v1::Function& function);
-  static std::optional<Stored<v1::Function>> FindFunction(pqxx::work& tx,
+  static std::optional<Stored<v1::Function>> FindFunction(pqxx::transaction_base& tx,
                                                           const std::string& organization,
                                                           const std::string& function_id,
                                                           bool for_update);
@@ -46,7 +47,7 @@ class AlignmentStore {
                              const v1::Function& function);
   static void DeleteFunction(pqxx::work& tx, const std::string& organization,
                              const std::string& function_id);
-  static std::vector<Stored<v1::Function>> ListFunctions(pqxx::work& tx,
+  static std::vector<Stored<v1::Function>> ListFunctions(pqxx::transaction_base& tx,
                                                          const std::string& organization,
                                                          int64_t after_key, int limit);
 
@@ -54,7 +55,7 @@ class AlignmentStore {
   static bool InsertCommitment(pqxx::work& tx, const std::string& organization,
                                const std::string& offering, const std::string& function_id,
                                const v1::Commitment& commitment);
-  static std::optional<Stored<v1::Commitment>> FindCommitment(pqxx::work& tx,
+  static std::optional<Stored<v1::Commitment>> FindCommitment(pqxx::transaction_base& tx,
                                                               const std::string& organization,
                                                               const std::string& offering,
                                                               const std::string& function_id,
@@ -62,47 +63,56 @@ class AlignmentStore {
   static void UpdateCommitment(pqxx::work& tx, const std::string& organization,
                                const std::string& offering, const std::string& function_id,
                                int64_t version, const v1::Commitment& commitment);
-  static std::vector<Stored<v1::Commitment>> ListCommitments(pqxx::work& tx,
+  static std::vector<Stored<v1::Commitment>> ListCommitments(pqxx::transaction_base& tx,
                                                              const std::string& organization,
                                                              const std::string& offering,
                                                              int64_t after_key, int limit);
 
-  // Tasks. InsertTask is false when the task of this (offering, function, trigger) exists.
-  static bool InsertTask(pqxx::work& tx, const std::string& organization,
-                         const std::string& task_id, const v1::Task& task);
-  static std::optional<Stored<v1::Task>> FindTask(pqxx::work& tx,
+  // Tasks. Batched statements take a TaskWrite per task: one statement writes them all.
+  struct TaskWrite {
+    std::string task_id;
+    int64_t version = 1;  // after the write
+    const v1::Task* task = nullptr;
+  };
+  // Inserts the tasks that do not exist yet (by offering, function and trigger) and returns
+  // the task ids of those it inserted.
+  static std::set<std::string> InsertTasks(pqxx::work& tx, const std::string& organization,
+                                           const std::vector<TaskWrite>& tasks);
+  static std::optional<Stored<v1::Task>> FindTask(pqxx::transaction_base& tx,
                                                   const std::string& organization,
                                                   const std::string& task_id, bool for_update);
+  static void UpdateTasks(pqxx::work& tx, const std::string& organization,
+                          const std::vector<TaskWrite>& tasks);
   static void UpdateTask(pqxx::work& tx, const std::string& organization,
                          const std::string& task_id, int64_t version, const v1::Task& task);
-  // Serializes the creation of tasks for `offering` (an offering resource name) until the
-  // transaction ends: a second transaction creating tasks for it waits, then sees the first
-  // one's tasks. Take the locks of several offerings in sorted order.
-  static void LockOfferingTasks(pqxx::work& tx, const std::string& offering);
-  // OPEN or ACKNOWLEDGED tasks of one offering and function, locked.
-  static std::vector<Stored<v1::Task>> LockUnresolvedTasks(pqxx::work& tx,
-                                                           const std::string& organization,
-                                                           const std::string& offering,
-                                                           const std::string& function_id);
-  static std::vector<Stored<v1::Task>> ListTasks(pqxx::work& tx, const TaskQuery& query);
+  // Serializes the creation of tasks for each of `offerings` (offering resource names) until
+  // the transaction ends: a second transaction creating tasks for one of them waits, then
+  // sees the first one's tasks. The locks are taken in sorted order, so two transactions
+  // never wait for each other in a cycle.
+  static void LockOfferingTasks(pqxx::work& tx, const std::set<std::string>& offerings);
+  // OPEN or ACKNOWLEDGED tasks of any of `offerings` and any of `function_ids`, locked.
+  static std::vector<Stored<v1::Task>> LockUnresolvedTasks(
+      pqxx::work& tx, const std::string& organization, const std::vector<std::string>& offerings,
+      const std::vector<std::string>& function_ids);
+  static std::vector<Stored<v1::Task>> ListTasks(pqxx::transaction_base& tx,
+                                                 const TaskQuery& query);
   // The OPEN and ACKNOWLEDGED tasks of an owner (its own and those escalated to it, as its
   // WatchTasks stream sends them) or of a function, oldest first.
-  static std::vector<Stored<v1::Task>> OpenTasks(pqxx::work& tx, const std::string& organization,
+  static std::vector<Stored<v1::Task>> OpenTasks(pqxx::transaction_base& tx,
+                                                 const std::string& organization,
                                                  const std::string& owner,
                                                  const std::string& function_id);
   // The newest task of each function for an offering.
-  static std::vector<Stored<v1::Task>> LatestTasks(pqxx::work& tx,
+  static std::vector<Stored<v1::Task>> LatestTasks(pqxx::transaction_base& tx,
                                                    const std::string& organization,
                                                    const std::string& offering);
   // Unescalated tasks past their due time, locked (skipping rows other sweepers hold).
-  static std::vector<Stored<v1::Task>> LockOverdueTasks(pqxx::work& tx, absl::Time now,
-                                                        int limit);
+  static std::vector<Stored<v1::Task>> LockOverdueTasks(pqxx::work& tx, absl::Time now, int limit);
 
   // Subscriptions: false when the event was processed already.
   static bool ClaimEvent(pqxx::work& tx, const std::string& source, const std::string& event_id);
   static std::string Cursor(pqxx::work& tx, const std::string& subscription);
-  static void SetCursor(pqxx::work& tx, const std::string& subscription,
-                        const std::string& cursor);
+  static void SetCursor(pqxx::work& tx, const std::string& subscription, const std::string& cursor);
 };
 
 }  // namespace throughline::alignment

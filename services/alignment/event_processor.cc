@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -38,8 +40,7 @@ std::string Attribute(const CloudEvent& event, const std::string& key) {
   return found == event.attributes().end() ? "" : found->second.ce_string();
 }
 
-bool Contains(const google::protobuf::RepeatedPtrField<std::string>& paths,
-              std::string_view path) {
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& paths, std::string_view path) {
   return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
@@ -66,8 +67,7 @@ bool IsPermanent(const absl::Status& status) {
 }  // namespace
 
 EventProcessor::EventProcessor(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
-                               const SuiteClient& suite, Clock clock,
-                               absl::Duration task_due_after)
+                               const SuiteClient& suite, Clock clock, absl::Duration task_due_after)
     : pool_(pool),
       task_log_(task_log),
       suite_(suite),
@@ -92,10 +92,9 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::PlanSegmentChange(
     const std::string& organization, const segment::v1::Segment& before,
     const segment::v1::Segment& after, const std::vector<std::string>& changed_paths,
     v1::Trigger trigger, absl::Time deadline) const {
-  const bool triggers = std::any_of(changed_paths.begin(), changed_paths.end(),
-                                    [](const std::string& path) {
-                                      return path == "needs" || path == "targeting";
-                                    });
+  const bool triggers =
+      std::any_of(changed_paths.begin(), changed_paths.end(),
+                  [](const std::string& path) { return path == "needs" || path == "targeting"; });
   if (!triggers) return std::nullopt;
   TriggerPlan plan{organization, std::move(trigger), {before, after}, {}};
   auto offerings = suite_.OfferingsTargeting(organization, after.name(), deadline);
@@ -140,8 +139,7 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::Plan(const CloudEvent
   }
   offering::v1::OfferingEventData data;
   if (!event.proto_data().UnpackTo(&data)) return absl::InternalError("bad offering event");
-  if (event.type() == kOfferingChanged &&
-      !Contains(data.changed_paths(), "value_proposition")) {
+  if (event.type() == kOfferingChanged && !Contains(data.changed_paths(), "value_proposition")) {
     return std::nullopt;
   }
   TriggerPlan plan{organization, TriggerOf(event), {}, {}};
@@ -221,42 +219,63 @@ absl::Status EventProcessor::Process(const std::string& subscription, const Clou
       const absl::Time now = clock_();
       // The segment and offering subscriptions run concurrently: without this, two triggers
       // for one offering could each miss the other's new task and leave two open tasks for
-      // one function. Sorted, so that two fan-outs never wait for each other in a cycle.
+      // one function.
       std::set<std::string> offerings;
       for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
-      for (const auto& offering : offerings) AlignmentStore::LockOfferingTasks(tx, offering);
+      AlignmentStore::LockOfferingTasks(tx, offerings);
       AlignmentStore::EnsureDefaultFunctions(tx, plan->organization, now);
       std::vector<v1::Function> functions;
+      std::vector<std::string> function_ids;
       for (auto& stored : AlignmentStore::ListFunctions(tx, plan->organization, 0, 10'000)) {
+        function_ids.push_back(IdOf(stored.resource.name()));
         functions.push_back(std::move(stored.resource));
       }
+      // Older unresolved tasks of these offerings and functions are about stale strategy: the
+      // new tasks replace them. Every statement below covers the whole fan-out at once.
+      std::map<std::pair<std::string, std::string>, std::vector<Stored<v1::Task>>> older;
+      for (auto& stale : AlignmentStore::LockUnresolvedTasks(
+               tx, plan->organization, std::vector<std::string>(offerings.begin(), offerings.end()),
+               function_ids)) {
+        older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(
+            std::move(stale));
+      }
       thread_local absl::BitGen random;
-      for (v1::Task& task : Tasks(*plan, functions)) {
+      std::vector<v1::Task> tasks = Tasks(*plan, functions);
+      std::vector<AlignmentStore::TaskWrite> inserts;
+      for (v1::Task& task : tasks) {
         const std::string task_id = api::NewUuid(random);
         task.set_name(absl::StrCat("organizations/", plan->organization, "/tasks/", task_id));
         task.set_uid(api::NewUuid(random));
         *task.mutable_create_time() = api::ToTimestamp(now);
         *task.mutable_update_time() = api::ToTimestamp(now);
         task.set_etag(api::MakeEtag(task.uid(), 1));
-        const std::string function_id = IdOf(task.function());
-        // Older unresolved tasks are about stale strategy: the new one replaces them.
-        auto older = AlignmentStore::LockUnresolvedTasks(tx, plan->organization,
-                                                         task.offering(), function_id);
-        if (!AlignmentStore::InsertTask(tx, plan->organization, task_id, task)) continue;
+        inserts.push_back({task_id, 1, &task});
+      }
+      const std::set<std::string> inserted =
+          AlignmentStore::InsertTasks(tx, plan->organization, inserts);
+      // Each new task's event, then the events of the tasks it supersedes.
+      std::deque<v1::Task> superseded;  // stable addresses for the TaskWrites
+      std::vector<AlignmentStore::TaskWrite> updates;
+      std::vector<eventlog::EventLog::PendingEvent> events;
+      for (const v1::Task& task : tasks) {
+        if (!inserted.contains(IdOf(task.name()))) continue;  // created by an earlier delivery
         ++created;
-        PublishTask(task_log_, tx, plan->organization, nullptr, task, 1, now);
-        for (auto& stale : older) {
-          v1::Task superseded = stale.resource;
-          superseded.set_state(v1::Task::SUPERSEDED);
-          superseded.set_superseded_by(task.name());
-          *superseded.mutable_update_time() = api::ToTimestamp(now);
-          superseded.set_etag(api::MakeEtag(superseded.uid(), stale.version + 1));
-          AlignmentStore::UpdateTask(tx, plan->organization, IdOf(superseded.name()),
-                                     stale.version + 1, superseded);
-          PublishTask(task_log_, tx, plan->organization, &stale.resource, superseded,
-                      stale.version + 1, now);
+        events.push_back(TaskEvent(task_log_, plan->organization, nullptr, task, 1, now));
+        auto stale_tasks = older.find({task.offering(), IdOf(task.function())});
+        if (stale_tasks == older.end()) continue;
+        for (const auto& stale : stale_tasks->second) {
+          v1::Task& after = superseded.emplace_back(stale.resource);
+          after.set_state(v1::Task::SUPERSEDED);
+          after.set_superseded_by(task.name());
+          *after.mutable_update_time() = api::ToTimestamp(now);
+          after.set_etag(api::MakeEtag(after.uid(), stale.version + 1));
+          updates.push_back({IdOf(after.name()), stale.version + 1, &after});
+          events.push_back(TaskEvent(task_log_, plan->organization, &stale.resource, after,
+                                     stale.version + 1, now));
         }
       }
+      AlignmentStore::UpdateTasks(tx, plan->organization, updates);
+      task_log_.AppendAll(tx, events);
     }
     AlignmentStore::SetCursor(tx, subscription, cursor);
     return absl::OkStatus();

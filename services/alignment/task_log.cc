@@ -9,9 +9,7 @@ namespace throughline::alignment {
 
 std::string OwnerAudience(const std::string& owner) { return "owner:" + owner; }
 
-std::string FunctionAudience(const std::string& function_id) {
-  return "function:" + function_id;
-}
+std::string FunctionAudience(const std::string& function_id) { return "function:" + function_id; }
 
 std::vector<std::string> TaskAudience(const v1::Task& task) {
   std::vector<std::string> audience = {
@@ -23,20 +21,24 @@ std::vector<std::string> TaskAudience(const v1::Task& task) {
   return audience;
 }
 
-void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,
-                 const v1::Task* before, const v1::Task& after, int64_t version,
-                 absl::Time now) {
+eventlog::EventLog::PendingEvent TaskEvent(const eventlog::EventLog& log,
+                                           const std::string& organization, const v1::Task* before,
+                                           const v1::Task& after, int64_t version, absl::Time now) {
   thread_local absl::BitGen random;
   if (before == nullptr) {
-    log.Append(tx, organization, kTaskCreated, after.name(), 1,
-               eventlog::CreatedPayload<v1::TaskEventData>(after), now, random,
-               TaskAudience(after));
-    return;
+    return log.Draft(organization, kTaskCreated, after.name(), 1,
+                     eventlog::CreatedPayload<v1::TaskEventData>(after), now, random,
+                     TaskAudience(after));
   }
-  log.Append(tx, organization, kTaskChanged, after.name(), version,
-             eventlog::ChangedPayload<v1::TaskEventData>(
-                 *before, after, api::ChangedPaths(*before, after, api::AllPaths(after))),
-             now, random, TaskAudience(after));
+  return log.Draft(organization, kTaskChanged, after.name(), version,
+                   eventlog::ChangedPayload<v1::TaskEventData>(
+                       *before, after, api::ChangedPaths(*before, after, api::AllPaths(after))),
+                   now, random, TaskAudience(after));
+}
+
+void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,
+                 const v1::Task* before, const v1::Task& after, int64_t version, absl::Time now) {
+  log.AppendAll(tx, {TaskEvent(log, organization, before, after, version, now)});
 }
 
 }  // namespace throughline::alignment

@@ -19,10 +19,15 @@ std::vector<std::string> TaskAudience(const v1::Task& task);
 std::string OwnerAudience(const std::string& owner);
 std::string FunctionAudience(const std::string& function_id);
 
-// Writes the event of a task change (before unset: created) in `tx`; `version` is the
-// task's version after the change.
+// The event of a task change (before unset: created); `version` is the task's version after
+// the change. Append it with EventLog::AppendAll, together with the other events of the
+// transaction.
+eventlog::EventLog::PendingEvent TaskEvent(const eventlog::EventLog& log,
+                                           const std::string& organization, const v1::Task* before,
+                                           const v1::Task& after, int64_t version, absl::Time now);
+
+// Writes the event of one task change in `tx`.
 void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,
-                 const v1::Task* before, const v1::Task& after, int64_t version,
-                 absl::Time now);
+                 const v1::Task* before, const v1::Task& after, int64_t version, absl::Time now);
 
 }  // namespace throughline::alignment

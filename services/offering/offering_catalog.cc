@@ -143,7 +143,7 @@ absl::Status OfferingCatalog::GetOffering(const server::CallContext& call,
                                           v1::Offering* offering) {
   auto ids = AuthorizedName(call, kOfferingPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored = OfferingStore::FindOffering(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
     if (!stored) return errors::NotFound("offering", request.name());
     *offering = std::move(stored->resource);
@@ -178,7 +178,7 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
                                                          request.parent(), "\""));
     }
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows =
         OfferingStore::ListOfferings(tx, (*parent)[0], target, page->last_key, page->limit());
@@ -411,7 +411,7 @@ absl::Status OfferingCatalog::GetDecision(const server::CallContext& call,
                                           v1::Decision* decision) {
   auto ids = AuthorizedName(call, kDecisionPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored = OfferingStore::FindDecision(tx, (*ids)[0], (*ids)[1], (*ids)[2],
                                               /*for_update=*/false);
     if (!stored) return errors::NotFound("decision", request.name());
@@ -442,7 +442,7 @@ absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                                                          "SUPERSEDED"));
     }
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     response->Clear();
     if (!OfferingStore::FindOffering(tx, query.organization, query.offering_id, false)) {
       return errors::NotFound("offering", request.parent());
@@ -533,7 +533,7 @@ absl::Status OfferingCatalog::EvaluateCoherence(const server::CallContext& call,
   if (!ids.ok()) return ids.status();
   v1::Offering offering;
   std::vector<v1::Decision> decisions;
-  absl::Status read = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  absl::Status read = db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     decisions.clear();
     auto stored = OfferingStore::FindOffering(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
     if (!stored) return errors::NotFound("offering", request.name());

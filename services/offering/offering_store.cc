@@ -78,25 +78,23 @@ std::optional<Stored<Resource>> ReadOne(const pqxx::result& rows) {
 }  // namespace
 
 bool OfferingStore::InsertOffering(pqxx::work& tx, const std::string& organization,
-                                   const std::string& offering_id,
-                                   const v1::Offering& offering) {
+                                   const std::string& offering_id, const v1::Offering& offering) {
   return !tx.exec_params(kInsertOffering, organization, offering_id, offering.uid(),
                          offering.target_segment(), offering.revision(), ToJson(offering),
                          ToSqlTime(offering.create_time()), ToSqlTime(offering.update_time()))
               .empty();
 }
 
-std::optional<Stored<v1::Offering>> OfferingStore::FindOffering(pqxx::work& tx,
+std::optional<Stored<v1::Offering>> OfferingStore::FindOffering(pqxx::transaction_base& tx,
                                                                 const std::string& organization,
                                                                 const std::string& offering_id,
                                                                 bool for_update) {
-  return ReadOne<v1::Offering>(tx.exec_params(
-      for_update ? kFindOfferingForUpdate : kFindOffering, organization, offering_id));
+  return ReadOne<v1::Offering>(tx.exec_params(for_update ? kFindOfferingForUpdate : kFindOffering,
+                                              organization, offering_id));
 }
 
 void OfferingStore::UpdateOffering(pqxx::work& tx, const std::string& organization,
-                                   const std::string& offering_id,
-                                   const v1::Offering& offering) {
+                                   const std::string& offering_id, const v1::Offering& offering) {
   tx.exec_params0(kUpdateOffering, organization, offering_id, offering.target_segment(),
                   offering.revision(), ToJson(offering), ToSqlTime(offering.update_time()));
 }
@@ -106,25 +104,25 @@ void OfferingStore::DeleteOffering(pqxx::work& tx, const std::string& organizati
   tx.exec_params0(kDeleteOffering, organization, offering_id);
 }
 
-std::vector<Stored<v1::Offering>> OfferingStore::ListOfferings(
-    pqxx::work& tx, const std::string& organization, const std::string& target_segment,
-    int64_t after_key, int limit) {
+std::vector<Stored<v1::Offering>> OfferingStore::ListOfferings(pqxx::transaction_base& tx,
+                                                               const std::string& organization,
+                                                               const std::string& target_segment,
+                                                               int64_t after_key, int limit) {
   return ReadAll<v1::Offering>(
       tx.exec_params(kListOfferings, organization, after_key, target_segment, limit));
 }
 
 bool OfferingStore::InsertDecision(pqxx::work& tx, const std::string& organization,
-                                   const std::string& offering_id,
-                                   const std::string& decision_id, int64_t version,
-                                   const v1::Decision& decision) {
-  return !tx.exec_params(kInsertDecision, organization, offering_id, decision_id,
-                         decision.uid(), v1::Decision::State_Name(decision.state()),
-                         decision.owning_function(), version, ToJson(decision),
-                         ToSqlTime(decision.create_time()), ToSqlTime(decision.update_time()))
+                                   const std::string& offering_id, const std::string& decision_id,
+                                   int64_t version, const v1::Decision& decision) {
+  return !tx.exec_params(kInsertDecision, organization, offering_id, decision_id, decision.uid(),
+                         v1::Decision::State_Name(decision.state()), decision.owning_function(),
+                         version, ToJson(decision), ToSqlTime(decision.create_time()),
+                         ToSqlTime(decision.update_time()))
               .empty();
 }
 
-std::optional<Stored<v1::Decision>> OfferingStore::FindDecision(pqxx::work& tx,
+std::optional<Stored<v1::Decision>> OfferingStore::FindDecision(pqxx::transaction_base& tx,
                                                                 const std::string& organization,
                                                                 const std::string& offering_id,
                                                                 const std::string& decision_id,
@@ -134,31 +132,28 @@ std::optional<Stored<v1::Decision>> OfferingStore::FindDecision(pqxx::work& tx,
 }
 
 void OfferingStore::UpdateDecision(pqxx::work& tx, const std::string& organization,
-                                   const std::string& offering_id,
-                                   const std::string& decision_id, int64_t version,
-                                   const v1::Decision& decision) {
+                                   const std::string& offering_id, const std::string& decision_id,
+                                   int64_t version, const v1::Decision& decision) {
   tx.exec_params0(kUpdateDecision, organization, offering_id, decision_id,
-                  v1::Decision::State_Name(decision.state()), decision.owning_function(),
-                  version, ToJson(decision), ToSqlTime(decision.update_time()));
+                  v1::Decision::State_Name(decision.state()), decision.owning_function(), version,
+                  ToJson(decision), ToSqlTime(decision.update_time()));
 }
 
 void OfferingStore::DeleteDecision(pqxx::work& tx, const std::string& organization,
-                                   const std::string& offering_id,
-                                   const std::string& decision_id) {
+                                   const std::string& offering_id, const std::string& decision_id) {
   tx.exec_params0(kDeleteDecision, organization, offering_id, decision_id);
 }
 
-std::vector<Stored<v1::Decision>> OfferingStore::ListDecisions(pqxx::work& tx,
+std::vector<Stored<v1::Decision>> OfferingStore::ListDecisions(pqxx::transaction_base& tx,
                                                                const DecisionQuery& query) {
-  return ReadAll<v1::Decision>(tx.exec_params(kListDecisions, query.organization,
-                                              query.offering_id, query.after_key, query.state,
-                                              query.owning_function, query.limit));
+  return ReadAll<v1::Decision>(tx.exec_params(kListDecisions, query.organization, query.offering_id,
+                                              query.after_key, query.state, query.owning_function,
+                                              query.limit));
 }
 
 std::vector<Stored<v1::Decision>> OfferingStore::LockDecisionsOfOffering(
     pqxx::work& tx, const std::string& organization, const std::string& offering_id) {
-  return ReadAll<v1::Decision>(
-      tx.exec_params(kLockDecisionsOfOffering, organization, offering_id));
+  return ReadAll<v1::Decision>(tx.exec_params(kLockDecisionsOfOffering, organization, offering_id));
 }
 
 }  // namespace throughline::offering

@@ -33,7 +33,7 @@ class OfferingStore {
   // False when the id exists already.
   static bool InsertOffering(pqxx::work& tx, const std::string& organization,
                              const std::string& offering_id, const v1::Offering& offering);
-  static std::optional<Stored<v1::Offering>> FindOffering(pqxx::work& tx,
+  static std::optional<Stored<v1::Offering>> FindOffering(pqxx::transaction_base& tx,
                                                           const std::string& organization,
                                                           const std::string& offering_id,
                                                           bool for_update);
@@ -42,7 +42,7 @@ class OfferingStore {
   static void DeleteOffering(pqxx::work& tx, const std::string& organization,
                              const std::string& offering_id);
   // Offerings of an organization, optionally only those targeting one segment.
-  static std::vector<Stored<v1::Offering>> ListOfferings(pqxx::work& tx,
+  static std::vector<Stored<v1::Offering>> ListOfferings(pqxx::transaction_base& tx,
                                                          const std::string& organization,
                                                          const std::string& target_segment,
                                                          int64_t after_key, int limit);
@@ -50,7 +50,7 @@ class OfferingStore {
   static bool InsertDecision(pqxx::work& tx, const std::string& organization,
                              const std::string& offering_id, const std::string& decision_id,
                              int64_t version, const v1::Decision& decision);
-  static std::optional<Stored<v1::Decision>> FindDecision(pqxx::work& tx,
+  static std::optional<Stored<v1::Decision>> FindDecision(pqxx::transaction_base& tx,
                                                           const std::string& organization,
                                                           const std::string& offering_id,
                                                           const std::string& decision_id,
@@ -60,11 +60,12 @@ class OfferingStore {
                              int64_t version, const v1::Decision& decision);
   static void DeleteDecision(pqxx::work& tx, const std::string& organization,
                              const std::string& offering_id, const std::string& decision_id);
-  static std::vector<Stored<v1::Decision>> ListDecisions(pqxx::work& tx,
+  static std::vector<Stored<v1::Decision>> ListDecisions(pqxx::transaction_base& tx,
                                                          const DecisionQuery& query);
   // Locks and returns every decision of an offering (for deleting the offering).
-  static std::vector<Stored<v1::Decision>> LockDecisionsOfOffering(
-      pqxx::work& tx, const std::string& organization, const std::string& offering_id);
+  static std::vector<Stored<v1::Decision>> LockDecisionsOfOffering(pqxx::work& tx,
+                                                                   const std::string& organization,
+                                                                   const std::string& offering_id);
 };
 
 }  // namespace throughline::offering

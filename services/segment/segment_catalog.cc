@@ -109,7 +109,7 @@ absl::Status SegmentCatalog::GetMarket(const server::CallContext& call,
                                        const v1::GetMarketRequest& request, v1::Market* market) {
   auto ids = AuthorizedName(call, kMarketPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored = SegmentStore::FindMarket(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
     if (!stored) return errors::NotFound("market", request.name());
     *market = std::move(stored->resource);
@@ -137,7 +137,7 @@ absl::Status SegmentCatalog::ListMarkets(const server::CallContext& call,
                                                          "\" is not COMPETE, WATCH or EXIT"));
     }
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows =
         SegmentStore::ListMarkets(tx, (*parent)[0], decision, page->last_key, page->limit());
@@ -281,7 +281,7 @@ absl::Status SegmentCatalog::GetSegment(const server::CallContext& call,
                                         v1::Segment* segment) {
   auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     auto stored =
         SegmentStore::FindSegment(tx, (*ids)[0], (*ids)[1], (*ids)[2], /*for_update=*/false);
     if (!stored) return errors::NotFound("segment", request.name());
@@ -333,7 +333,7 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
     }
     query.market_id = (*market_ids)[1];
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     response->set_next_page_token(api::FinishPage(
         *page, SegmentStore::ListSegments(tx, query), Now(),

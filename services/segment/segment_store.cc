@@ -87,12 +87,12 @@ bool SegmentStore::InsertMarket(pqxx::work& tx, const std::string& organization,
               .empty();
 }
 
-std::optional<Stored<v1::Market>> SegmentStore::FindMarket(pqxx::work& tx,
+std::optional<Stored<v1::Market>> SegmentStore::FindMarket(pqxx::transaction_base& tx,
                                                            const std::string& organization,
                                                            const std::string& market_id,
                                                            bool for_update) {
-  return ReadOne<v1::Market>(tx.exec_params(for_update ? kFindMarketForUpdate : kFindMarket,
-                                            organization, market_id));
+  return ReadOne<v1::Market>(
+      tx.exec_params(for_update ? kFindMarketForUpdate : kFindMarket, organization, market_id));
 }
 
 void SegmentStore::UpdateMarket(pqxx::work& tx, const std::string& organization,
@@ -108,7 +108,7 @@ void SegmentStore::DeleteMarket(pqxx::work& tx, const std::string& organization,
   tx.exec_params0(kDeleteMarket, organization, market_id);
 }
 
-std::vector<Stored<v1::Market>> SegmentStore::ListMarkets(pqxx::work& tx,
+std::vector<Stored<v1::Market>> SegmentStore::ListMarkets(pqxx::transaction_base& tx,
                                                           const std::string& organization,
                                                           const std::string& decision,
                                                           int64_t after_key, int limit) {
@@ -126,7 +126,7 @@ bool SegmentStore::InsertSegment(pqxx::work& tx, const std::string& organization
               .empty();
 }
 
-std::optional<Stored<v1::Segment>> SegmentStore::FindSegment(pqxx::work& tx,
+std::optional<Stored<v1::Segment>> SegmentStore::FindSegment(pqxx::transaction_base& tx,
                                                              const std::string& organization,
                                                              const std::string& market_id,
                                                              const std::string& segment_id,
@@ -148,16 +148,16 @@ void SegmentStore::DeleteSegment(pqxx::work& tx, const std::string& organization
   tx.exec_params0(kDeleteSegment, organization, market_id, segment_id);
 }
 
-std::vector<Stored<v1::Segment>> SegmentStore::LockSegmentsOfMarket(
-    pqxx::work& tx, const std::string& organization, const std::string& market_id) {
+std::vector<Stored<v1::Segment>> SegmentStore::LockSegmentsOfMarket(pqxx::work& tx,
+                                                                    const std::string& organization,
+                                                                    const std::string& market_id) {
   return ReadAll<v1::Segment>(tx.exec_params(kLockSegmentsOfMarket, organization, market_id));
 }
 
-std::vector<Stored<v1::Segment>> SegmentStore::ListSegments(pqxx::work& tx,
+std::vector<Stored<v1::Segment>> SegmentStore::ListSegments(pqxx::transaction_base& tx,
                                                             const SegmentQuery& query) {
-  return ReadAll<v1::Segment>(tx.exec_params(kListSegments, query.organization,
-                                             query.after_key, query.market_id,
-                                             query.targeting, query.limit));
+  return ReadAll<v1::Segment>(tx.exec_params(kListSegments, query.organization, query.after_key,
+                                             query.market_id, query.targeting, query.limit));
 }
 
 }  // namespace throughline::segment

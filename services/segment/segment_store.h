@@ -37,27 +37,25 @@ class SegmentStore {
   // Markets.
   // False when (organization, market_id) exists already.
   static bool InsertMarket(pqxx::work& tx, const std::string& organization,
-                           const std::string& market_id, int64_t version,
-                           const v1::Market& market);
-  static std::optional<Stored<v1::Market>> FindMarket(pqxx::work& tx,
+                           const std::string& market_id, int64_t version, const v1::Market& market);
+  static std::optional<Stored<v1::Market>> FindMarket(pqxx::transaction_base& tx,
                                                       const std::string& organization,
                                                       const std::string& market_id,
                                                       bool for_update);
   static void UpdateMarket(pqxx::work& tx, const std::string& organization,
-                           const std::string& market_id, int64_t version,
-                           const v1::Market& market);
+                           const std::string& market_id, int64_t version, const v1::Market& market);
   static void DeleteMarket(pqxx::work& tx, const std::string& organization,
                            const std::string& market_id);
-  static std::vector<Stored<v1::Market>> ListMarkets(pqxx::work& tx,
+  static std::vector<Stored<v1::Market>> ListMarkets(pqxx::transaction_base& tx,
                                                      const std::string& organization,
-                                                     const std::string& decision,
-                                                     int64_t after_key, int limit);
+                                                     const std::string& decision, int64_t after_key,
+                                                     int limit);
 
   // Segments.
   static bool InsertSegment(pqxx::work& tx, const std::string& organization,
                             const std::string& market_id, const std::string& segment_id,
                             const v1::Segment& segment);
-  static std::optional<Stored<v1::Segment>> FindSegment(pqxx::work& tx,
+  static std::optional<Stored<v1::Segment>> FindSegment(pqxx::transaction_base& tx,
                                                         const std::string& organization,
                                                         const std::string& market_id,
                                                         const std::string& segment_id,
@@ -71,7 +69,7 @@ class SegmentStore {
   static std::vector<Stored<v1::Segment>> LockSegmentsOfMarket(pqxx::work& tx,
                                                                const std::string& organization,
                                                                const std::string& market_id);
-  static std::vector<Stored<v1::Segment>> ListSegments(pqxx::work& tx,
+  static std::vector<Stored<v1::Segment>> ListSegments(pqxx::transaction_base& tx,
                                                        const SegmentQuery& query);
 };
 

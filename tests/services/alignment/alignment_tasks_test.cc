@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "google/protobuf/util/message_differencer.h"
+#include "pqxx/pqxx"
 #include "tests/services/alignment/alignment_fixture.h"
 
 namespace throughline::alignment::testing {
@@ -212,6 +214,37 @@ TEST_F(AlignmentTasksTest, ANewerTriggerSupersedesTheOlderOpenTasks) {
   EXPECT_EQ(suite().AllTasks("state = SUPERSEDED").size(), 4u);
   EXPECT_EQ(suite().AllTasks("state = OPEN").size(), 5u);
   EXPECT_EQ(suite().AllTasks("state = RESOLVED").size(), 1u);
+}
+
+// Tasks written before the binary copy existed (migration 0002) have body_pb NULL: they are
+// read from their JSON body, unchanged, and the next write stores the copy again.
+TEST_F(AlignmentTasksTest, ATaskWithoutItsBinaryCopyIsReadFromItsJsonBody) {
+  {
+    pqxx::connection connection(flags().database_url);
+    pqxx::work tx(connection);
+    EXPECT_EQ(tx.exec0("UPDATE alignment.tasks SET body_pb = NULL").affected_rows(), 5u);
+    tx.commit();
+  }
+  std::map<std::string, aln::Task> listed;
+  for (auto& task : suite().AllTasks()) listed[task.name()] = std::move(task);
+  ASSERT_EQ(listed.size(), 5u);
+  for (const auto& task : tasks_) {
+    SCOPED_TRACE(task.name());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(listed[task.name()], task));
+    auto read = suite().GetTask(task.name());
+    ASSERT_TRUE(read.ok()) << Describe(read.status);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(read.value, task));
+  }
+
+  const aln::Task& engineering = TaskOf("engineering");
+  ASSERT_TRUE(suite().Acknowledge(engineering.name()).ok());
+  auto read = suite().GetTask(engineering.name());
+  ASSERT_TRUE(read.ok()) << Describe(read.status);
+  EXPECT_EQ(read.value.state(), aln::Task::ACKNOWLEDGED);
+  pqxx::connection connection(flags().database_url);
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM alignment.tasks WHERE body_pb IS NOT NULL")[0].as<int>(),
+            1);
 }
 
 TEST_F(AlignmentTasksTest, TriggersFromBothLogsAtOnceLeaveOneOpenTaskPerFunction) {

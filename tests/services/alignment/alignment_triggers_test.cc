@@ -191,6 +191,30 @@ TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOff
   EXPECT_THAT(per_offering,
               ElementsAre(::testing::Pair(kManagedPostgres, 5), ::testing::Pair(kPostgresLite, 5)));
   EXPECT_THAT(CountByKey(tasks), ::testing::Each(::testing::Pair(::testing::_, 1)));
+
+  // A second change fans out again: in one transaction, each of the ten open tasks is
+  // superseded by the new task of its own offering and function.
+  const seg::Segment again =
+      suite().SetNeeds(kOneClick, {MakeNeed("simplicity", type::v1::CRITICAL),
+                                   MakeNeed("managed_reliability", type::v1::CRITICAL)});
+  const auto newer = suite().WaitForTasks(
+      [&](const aln::Task& task) {
+        return task.trigger().subject() == kOneClick &&
+               task.trigger().revision() == again.revision();
+      },
+      10);
+  ASSERT_EQ(newer.size(), 10u);
+  std::map<std::pair<std::string, std::string>, std::string> replacement;
+  for (const auto& task : newer) {
+    EXPECT_EQ(task.state(), aln::Task::OPEN);
+    replacement[{task.offering(), task.function()}] = task.name();
+  }
+  for (const auto& older : tasks) {
+    auto read = suite().GetTask(older.name());
+    ASSERT_TRUE(read.ok()) << Describe(read.status);
+    EXPECT_EQ(read.value.state(), aln::Task::SUPERSEDED) << older.name();
+    EXPECT_EQ(read.value.superseded_by(), (replacement[{older.offering(), older.function()}]));
+  }
 }
 
 TEST_F(AlignmentTriggersTest, ChangesThatLeaveNeedsAndTargetingAloneCreateNoTask) {

@@ -1,0 +1,124 @@
+// eventlog::EventLog::AppendAll: many events in three statements, in order, with their own
+// subjects and audiences, and nothing when the transaction rolls back.
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "libs/db/connection_pool.h"
+#include "libs/db/migrations.h"
+#include "libs/db/transaction.h"
+#include "libs/eventlog/event_log.h"
+#include "tests/support/test_database.h"
+
+namespace throughline::eventlog {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr char kSchema[] = "appendtest";
+
+class EventLogAppendTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(db::ApplyMigrations(database_->url(), kSchema, {}).ok()); }
+
+  EventLog::PendingEvent Draft(const std::string& subject, std::vector<std::string> audience) {
+    google::protobuf::StringValue payload;
+    payload.set_value(subject);
+    return log_.Draft("org", "test.changed", subject, 1, payload, absl::Now(), random_,
+                      std::move(audience));
+  }
+
+  std::vector<LoggedEvent> ReadAll(const EventFilter& filter = {}) {
+    auto read =
+        log_.Read(pool_, absl::Now() + absl::Seconds(10), kAllOrganizations, "", filter, 1000);
+    EXPECT_TRUE(read.ok()) << read.status();
+    return read.ok() ? read->events : std::vector<LoggedEvent>{};
+  }
+
+  static EventFilter ForAudience(const std::string& audience) {
+    EventFilter filter;
+    filter.audience = audience;
+    return filter;
+  }
+
+  static std::vector<std::string> Subjects(const std::vector<LoggedEvent>& events) {
+    std::vector<std::string> subjects;
+    for (const auto& logged : events) {
+      subjects.push_back(logged.event.attributes().at("subject").ce_string());
+    }
+    return subjects;
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_ = testing::TestDatabase::Create();
+  db::ConnectionPool pool_{db::PoolOptions{.url = database_->url(), .schema = kSchema, .size = 2}};
+  EventLog log_{"test", kSchema};
+  absl::BitGen random_;
+};
+
+TEST_F(EventLogAppendTest, ABatchIsReadInTheOrderItWasAppended) {
+  std::vector<EventLog::PendingEvent> batch = {Draft("a", {}), Draft("b", {}), Draft("c", {})};
+  ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                log_.Append(tx, "org", "test.created", "first", 1, google::protobuf::StringValue(),
+                            absl::Now(), random_);
+                log_.AppendAll(tx, batch);
+                return absl::OkStatus();
+              }).ok());
+
+  const auto events = ReadAll();
+  EXPECT_THAT(Subjects(events), ElementsAre("first", "a", "b", "c"));
+  ASSERT_EQ(events.size(), 4u);
+  for (size_t i = 1; i < events.size(); ++i) {
+    // What a reader sees is what AppendAll was given, byte for byte.
+    EXPECT_EQ(events[i].event.SerializeAsString(), batch[i - 1].event.SerializeAsString());
+  }
+  // Reading after an event's cursor resumes right behind it.
+  auto rest = log_.Read(pool_, absl::Now() + absl::Seconds(10), kAllOrganizations, events[1].cursor,
+                        {}, 1000);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(Subjects(rest->events), ElementsAre("b", "c"));
+}
+
+TEST_F(EventLogAppendTest, EachEventKeepsItsOwnAudience) {
+  ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                log_.AppendAll(tx, {Draft("for-ann", {"owner:ann", "function:sales"}),
+                                    Draft("for-bob", {"owner:bob \"the\" {builder}, jr"}),
+                                    Draft("for-nobody", {})});
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_THAT(Subjects(ReadAll(ForAudience("owner:ann"))), ElementsAre("for-ann"));
+  EXPECT_THAT(Subjects(ReadAll(ForAudience("function:sales"))), ElementsAre("for-ann"));
+  EXPECT_THAT(Subjects(ReadAll(ForAudience("owner:bob \"the\" {builder}, jr"))),
+              ElementsAre("for-bob"));
+}
+
+TEST_F(EventLogAppendTest, ARolledBackBatchLeavesNoEventAndNoGap) {
+  const absl::Status failed =
+      db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+        log_.AppendAll(tx, {Draft("lost-1", {}), Draft("lost-2", {})});
+        return absl::AbortedError("changed my mind");
+      });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
+  ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                log_.AppendAll(tx, {Draft("kept", {})});
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_THAT(Subjects(ReadAll()), ElementsAre("kept"));
+  pqxx::connection connection(database_->url());
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT position FROM appendtest.event_log")[0].as<int64_t>(), 1);
+}
+
+TEST_F(EventLogAppendTest, AnEmptyBatchWritesNothing) {
+  ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                log_.AppendAll(tx, {});
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_TRUE(ReadAll().empty());
+}
+
+}  // namespace
+}  // namespace throughline::eventlog
