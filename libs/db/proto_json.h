@@ -16,10 +16,10 @@ std::string ToJson(const google::protobuf::Message& message);
 // corrupt row (a bug, not user input), which RunTransaction reports as INTERNAL.
 void FromJson(const pqxx::field& field, google::protobuf::Message* message);
 
-// Hot tables also keep each resource as serialized protobuf in a bytea column `body_pb` next to
-// `body`, because protobuf's JSON parser is slow (BENCHMARKS.md, ListTasks). Reads the resource
-// from `binary` when it is not NULL (rows written before the column existed have NULL there),
-// else from the JSON `json`; throws std::runtime_error on a corrupt row like FromJson.
+// High-volume tables (alignment's tasks) store each resource as serialized protobuf in a bytea
+// column `body_pb` instead, because protobuf's JSON mapping is slow (BENCHMARKS.md). Reads the
+// resource from `binary` when it is not NULL, else from the JSON `json` (rows written before
+// the table switched); throws std::runtime_error on a corrupt row like FromJson.
 void FromStored(const pqxx::field& json, const pqxx::field& binary,
                 google::protobuf::Message* message);
 

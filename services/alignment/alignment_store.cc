@@ -56,22 +56,23 @@ constexpr char kListCommitments[] = R"sql(
   SELECT id, body, version FROM commitments
   WHERE organization = $1 AND offering = $2 AND id > $3 ORDER BY id LIMIT $4)sql";
 
-// Task rows are read as (id, body, version, body_pb) with the JSON body only for rows that
-// have no binary copy (migration 0002).
-// One row per element of the arrays $2..$15 (see db::ArrayLiteral): a fan-out inserts its
+// Task rows are read as (id, body, version, body_pb): tasks are stored as serialized protobuf
+// (body_pb, migration 0002); `body` is the JSON of rows written before, selected only for them.
+// One row per element of the arrays $2..$16 (see db::ArrayLiteral): a fan-out inserts its
 // hundreds of tasks in one statement. RETURNING names the tasks that did not exist yet.
 constexpr char kInsertTasks[] = R"sql(
   INSERT INTO tasks (organization, task_id, uid, offering, function_id, owner, state, segment,
-                     segment_revision, trigger_source, trigger_event_id, due_time, version, body,
-                     body_pb, create_time, update_time)
+                     segment_revision, trigger_source, trigger_event_id, trigger_subject,
+                     trigger_revision, due_time, version, body_pb, create_time, update_time)
   SELECT $1, task_id, uid::uuid, offering, function_id, owner, state, segment,
-         segment_revision, trigger_source, trigger_event_id, due_time, 1, body::jsonb,
-         decode(body_pb, 'base64'), create_time, create_time
+         segment_revision, trigger_source, trigger_event_id, trigger_subject, trigger_revision,
+         due_time, 1, decode(body_pb, 'base64'), create_time, create_time
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-              $8::text[], $9::bigint[], $10::text[], $11::text[], $12::timestamptz[],
-              $13::text[], $14::text[], $15::timestamptz[])
+              $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::bigint[],
+              $14::timestamptz[], $15::text[], $16::timestamptz[])
        AS t(task_id, uid, offering, function_id, owner, state, segment, segment_revision,
-            trigger_source, trigger_event_id, due_time, body, body_pb, create_time)
+            trigger_source, trigger_event_id, trigger_subject, trigger_revision, due_time,
+            body_pb, create_time)
   ON CONFLICT (organization, offering, function_id, trigger_source, trigger_event_id)
   DO NOTHING
   RETURNING task_id)sql";
@@ -84,11 +85,11 @@ constexpr char kFindTaskForUpdate[] = R"sql(
   FOR UPDATE)sql";
 constexpr char kUpdateTasks[] = R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
-                   version = u.version, body = u.body::jsonb,
+                   escalated_to = u.escalated_to, version = u.version, body = NULL,
                    body_pb = decode(u.body_pb, 'base64'), update_time = u.update_time
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::text[],
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[],
               $8::text[], $9::timestamptz[])
-       AS u(task_id, owner, state, escalated, version, body, body_pb, update_time)
+       AS u(task_id, owner, state, escalated, escalated_to, version, body_pb, update_time)
   WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
 constexpr char kLockUnresolvedTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
@@ -109,7 +110,7 @@ constexpr char kListTasks[] = R"sql(
 constexpr char kOpenTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1
-    AND ($2 = '' OR owner = $2 OR (escalated AND body->>'escalated_to' = $2))
+    AND ($2 = '' OR owner = $2 OR (escalated AND escalated_to = $2))
     AND ($3 = '' OR function_id = $3)
     AND state IN ('OPEN', 'ACKNOWLEDGED')
   ORDER BY id)sql";
@@ -241,7 +242,7 @@ std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::str
                                                   const std::vector<TaskWrite>& tasks) {
   if (tasks.empty()) return {};
   db::ArrayLiteral ids, uids, offerings, function_ids, owners, states, segments, revisions, sources,
-      event_ids, due_times, bodies, binaries, create_times;
+      event_ids, subjects, trigger_revisions, due_times, bodies, create_times;
   for (const TaskWrite& write : tasks) {
     const v1::Task& task = *write.task;
     ids.AddText(write.task_id);
@@ -254,16 +255,18 @@ std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::str
     revisions.AddInt(task.segment_revision());
     sources.AddText(task.trigger().event_source());
     event_ids.AddText(task.trigger().event_id());
+    subjects.AddText(task.trigger().subject());
+    trigger_revisions.AddInt(task.trigger().revision());
     due_times.AddText(ToSqlTime(task.due_time()));
-    bodies.AddText(ToJson(task));
-    binaries.AddText(absl::Base64Escape(task.SerializeAsString()));
+    bodies.AddText(absl::Base64Escape(task.SerializeAsString()));
     create_times.AddText(ToSqlTime(task.create_time()));
   }
   std::set<std::string> inserted;
-  for (const auto& row : tx.exec_params(
-           kInsertTasks, organization, ids.str(), uids.str(), offerings.str(), function_ids.str(),
-           owners.str(), states.str(), segments.str(), revisions.str(), sources.str(),
-           event_ids.str(), due_times.str(), bodies.str(), binaries.str(), create_times.str())) {
+  for (const auto& row :
+       tx.exec_params(kInsertTasks, organization, ids.str(), uids.str(), offerings.str(),
+                      function_ids.str(), owners.str(), states.str(), segments.str(),
+                      revisions.str(), sources.str(), event_ids.str(), subjects.str(),
+                      trigger_revisions.str(), due_times.str(), bodies.str(), create_times.str())) {
     inserted.insert(row[0].as<std::string>());
   }
   return inserted;
@@ -280,20 +283,20 @@ std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::transaction_base&
 void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization,
                                  const std::vector<TaskWrite>& tasks) {
   if (tasks.empty()) return;
-  db::ArrayLiteral ids, owners, states, escalated, versions, bodies, binaries, update_times;
+  db::ArrayLiteral ids, owners, states, escalated, escalated_to, versions, bodies, update_times;
   for (const TaskWrite& write : tasks) {
     const v1::Task& task = *write.task;
     ids.AddText(write.task_id);
     owners.AddText(task.owner());
     states.AddText(v1::Task::State_Name(task.state()));
     escalated.AddBool(task.escalated());
+    escalated_to.AddText(task.escalated_to());
     versions.AddInt(write.version);
-    bodies.AddText(ToJson(task));
-    binaries.AddText(absl::Base64Escape(task.SerializeAsString()));
+    bodies.AddText(absl::Base64Escape(task.SerializeAsString()));
     update_times.AddText(ToSqlTime(task.update_time()));
   }
   tx.exec_params0(kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
-                  escalated.str(), versions.str(), bodies.str(), binaries.str(),
+                  escalated.str(), escalated_to.str(), versions.str(), bodies.str(),
                   update_times.str());
 }
 

@@ -305,9 +305,9 @@ class CrashLoopTest : public ::testing::Test {
     pqxx::read_transaction tx(connection);
     return tx
         .exec_params1(
-            "SELECT count(*) FROM alignment.tasks WHERE body->'trigger'->>'subject' = $1 "
-            "AND body->'trigger'->>'revision' = $2",
-            change.subject, std::to_string(change.revision))[0]
+            "SELECT count(*) FROM alignment.tasks WHERE trigger_subject = $1 "
+            "AND trigger_revision = $2",
+            change.subject, change.revision)[0]
         .as<int64_t>();
   }
 
@@ -357,8 +357,8 @@ class CrashLoopTest : public ::testing::Test {
     pqxx::connection connection(database_url_);
     pqxx::read_transaction tx(connection);
     for (const auto& row :
-         tx.exec("SELECT offering, function_id, body->'trigger'->>'subject', "
-                 "(body->'trigger'->>'revision')::bigint, state FROM alignment.tasks")) {
+         tx.exec("SELECT offering, function_id, trigger_subject, trigger_revision, state "
+                 "FROM alignment.tasks")) {
       tasks.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                        row[3].as<int64_t>(), row[4].as<std::string>()});
     }

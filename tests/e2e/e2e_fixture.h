@@ -130,8 +130,8 @@ class E2eTest : public ::testing::Test {
     std::map<std::string, int> counts;
     auto connection = Database();
     pqxx::read_transaction tx(connection);
-    for (const auto& row : tx.exec("SELECT offering, function_id, body->'trigger'->>'subject', "
-                                   "body->'trigger'->>'revision', count(*) FROM alignment.tasks "
+    for (const auto& row : tx.exec("SELECT offering, function_id, trigger_subject, "
+                                   "trigger_revision, count(*) FROM alignment.tasks "
                                    "GROUP BY 1, 2, 3, 4")) {
       counts[absl::StrCat(row[0].c_str(), " ", row[1].c_str(), " ", row[2].c_str(), "@",
                           row[3].c_str())] = row[4].as<int>();

@@ -42,11 +42,11 @@ class SubscriptionOutageTest : public ReliabilityTest {
     std::map<std::pair<std::string, int>, int> counts;
     pqxx::connection connection(url.empty() ? database_->url() : url);
     pqxx::read_transaction tx(connection);
-    for (const auto& row : tx.exec_params(
-             "SELECT function_id, (body->'trigger'->>'revision')::int, count(*) "
-             "FROM alignment.tasks WHERE offering = $1 AND body->'trigger'->>'subject' = $2 "
-             "GROUP BY 1, 2",
-             kManagedPostgres, kDiy)) {
+    for (const auto& row :
+         tx.exec_params("SELECT function_id, trigger_revision, count(*) "
+                        "FROM alignment.tasks WHERE offering = $1 AND trigger_subject = $2 "
+                        "GROUP BY 1, 2",
+                        kManagedPostgres, kDiy)) {
       counts[{row[0].c_str(), row[1].as<int>()}] = row[2].as<int>();
     }
     return counts;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "google/protobuf/util/message_differencer.h"
+#include "libs/db/proto_json.h"
 #include "pqxx/pqxx"
 #include "tests/services/alignment/alignment_fixture.h"
 
@@ -216,13 +217,19 @@ TEST_F(AlignmentTasksTest, ANewerTriggerSupersedesTheOlderOpenTasks) {
   EXPECT_EQ(suite().AllTasks("state = RESOLVED").size(), 1u);
 }
 
-// Tasks written before the binary copy existed (migration 0002) have body_pb NULL: they are
-// read from their JSON body, unchanged, and the next write stores the copy again.
-TEST_F(AlignmentTasksTest, ATaskWithoutItsBinaryCopyIsReadFromItsJsonBody) {
+// Tasks written before migration 0002 have their JSON body and no body_pb: they are read from
+// the JSON, unchanged, and their next write stores them as protobuf.
+TEST_F(AlignmentTasksTest, ATaskStoredAsJsonBeforeMigration2IsReadUnchanged) {
   {
     pqxx::connection connection(flags().database_url);
     pqxx::work tx(connection);
-    EXPECT_EQ(tx.exec0("UPDATE alignment.tasks SET body_pb = NULL").affected_rows(), 5u);
+    for (const auto& task : tasks_) {
+      EXPECT_EQ(tx.exec_params0("UPDATE alignment.tasks SET body = $1::jsonb, body_pb = NULL "
+                                "WHERE uid = $2::uuid",
+                                db::ToJson(task), task.uid())
+                    .affected_rows(),
+                1u);
+    }
     tx.commit();
   }
   std::map<std::string, aln::Task> listed;
@@ -243,8 +250,11 @@ TEST_F(AlignmentTasksTest, ATaskWithoutItsBinaryCopyIsReadFromItsJsonBody) {
   EXPECT_EQ(read.value.state(), aln::Task::ACKNOWLEDGED);
   pqxx::connection connection(flags().database_url);
   pqxx::work tx(connection);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM alignment.tasks WHERE body_pb IS NOT NULL")[0].as<int>(),
-            1);
+  const auto row = tx.exec_params1(
+      "SELECT body IS NULL, body_pb IS NOT NULL FROM alignment.tasks WHERE uid = $1::uuid",
+      engineering.uid());
+  EXPECT_TRUE(row[0].as<bool>());
+  EXPECT_TRUE(row[1].as<bool>());
 }
 
 TEST_F(AlignmentTasksTest, TriggersFromBothLogsAtOnceLeaveOneOpenTaskPerFunction) {
