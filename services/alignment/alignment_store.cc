@@ -23,6 +23,10 @@ constexpr char kInsertFunction[] = R"sql(
   VALUES ($1, $2, $3::uuid, 1, $4::jsonb, $5::timestamptz, $5::timestamptz)
   ON CONFLICT (organization, function_id) DO NOTHING
   RETURNING id)sql";
+constexpr char kMissingFunctions[] = R"sql(
+  SELECT wanted.id FROM unnest($2::text[]) AS wanted(id)
+  WHERE NOT EXISTS (SELECT 1 FROM functions
+                    WHERE organization = $1 AND function_id = wanted.id))sql";
 constexpr char kFindFunction[] = R"sql(
   SELECT id, body, version FROM functions WHERE organization = $1 AND function_id = $2)sql";
 constexpr char kFindFunctionForUpdate[] = R"sql(
@@ -160,8 +164,16 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 
 void AlignmentStore::EnsureDefaultFunctions(pqxx::work& tx, const std::string& organization,
                                             absl::Time now) {
+  // One round trip when they exist, which is every time but the first.
+  std::vector<std::string> ids;
+  for (const auto& defaults : DefaultFunctions()) ids.push_back(defaults.id);
+  std::set<std::string> missing;
+  for (const auto& row : tx.exec_params(kMissingFunctions, organization, db::TextArray(ids))) {
+    missing.insert(row[0].as<std::string>());
+  }
   thread_local absl::BitGen random;
   for (const auto& defaults : DefaultFunctions()) {
+    if (!missing.contains(defaults.id)) continue;
     v1::Function function;
     function.set_name(absl::StrCat("organizations/", organization, "/functions/", defaults.id));
     function.set_uid(api::NewUuid(random));
@@ -348,7 +360,7 @@ bool AlignmentStore::ClaimEvent(pqxx::work& tx, const std::string& source,
   return !tx.exec_params(kClaimEvent, source, event_id).empty();
 }
 
-std::string AlignmentStore::Cursor(pqxx::work& tx, const std::string& subscription) {
+std::string AlignmentStore::Cursor(pqxx::transaction_base& tx, const std::string& subscription) {
   const pqxx::result rows = tx.exec_params(kCursor, subscription);
   return rows.empty() ? "" : rows[0][0].as<std::string>();
 }

@@ -111,7 +111,7 @@ class AlignmentStore {
 
   // Subscriptions: false when the event was processed already.
   static bool ClaimEvent(pqxx::work& tx, const std::string& source, const std::string& event_id);
-  static std::string Cursor(pqxx::work& tx, const std::string& subscription);
+  static std::string Cursor(pqxx::transaction_base& tx, const std::string& subscription);
   static void SetCursor(pqxx::work& tx, const std::string& subscription, const std::string& cursor);
 };
 

@@ -180,37 +180,45 @@ std::vector<v1::Task> EventProcessor::Tasks(const TriggerPlan& plan,
   return tasks;
 }
 
-absl::Status EventProcessor::Process(const std::string& subscription, const CloudEvent& event,
-                                     const std::string& cursor) {
+EventProcessor::Prepared EventProcessor::Prepare(const CloudEvent& event) const {
   const absl::Time deadline = clock_() + kContextTimeout;
+  Prepared prepared;
   // Skip the remote reads of an event processed before (a replay after a crash).
-  bool processed = false;
-  absl::Status checked = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) {
-    processed = !tx.exec_params("SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2",
-                                event.source(), event.id())
-                     .empty();
+  prepared.status = db::RunRead(pool_, deadline, [&](pqxx::transaction_base& tx) {
+    prepared.processed = !tx.exec_params("SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2",
+                                         event.source(), event.id())
+                              .empty();
     return absl::OkStatus();
   });
-  if (!checked.ok()) return checked;
+  if (!prepared.status.ok() || prepared.processed) return prepared;
 
-  std::optional<TriggerPlan> plan;
-  if (!processed) {
-    auto planned = Plan(event, deadline);
-    if (IsPermanent(planned.status())) {
-      // Retrying cannot help (e.g. the segment was deleted since); blocking here would stall
-      // every later event. The event is recorded as processed without tasks.
-      log::Error("event cannot be turned into tasks; skipped",
-                 {{"event", event.id()},
-                  {"type", event.type()},
-                  {"subject", Attribute(event, "subject")},
-                  {"error", planned.status().ToString()}});
-    } else if (!planned.ok()) {
-      return planned.status();
-    } else {
-      plan = *std::move(planned);
-    }
+  auto planned = Plan(event, deadline);
+  if (IsPermanent(planned.status())) {
+    // Retrying cannot help (e.g. the segment was deleted since); blocking here would stall
+    // every later event. The event is recorded as processed without tasks.
+    log::Error("event cannot be turned into tasks; skipped",
+               {{"event", event.id()},
+                {"type", event.type()},
+                {"subject", Attribute(event, "subject")},
+                {"error", planned.status().ToString()}});
+  } else if (!planned.ok()) {
+    prepared.status = planned.status();
+  } else {
+    prepared.plan = *std::move(planned);
   }
+  return prepared;
+}
 
+absl::Status EventProcessor::Process(const std::string& subscription, const CloudEvent& event,
+                                     const std::string& cursor) {
+  return Write(subscription, event, cursor, Prepare(event));
+}
+
+absl::Status EventProcessor::Write(const std::string& subscription, const CloudEvent& event,
+                                   const std::string& cursor, const Prepared& prepared) {
+  if (!prepared.status.ok()) return prepared.status;
+  const std::optional<TriggerPlan>& plan = prepared.plan;
+  const absl::Time deadline = clock_() + kContextTimeout;
   int created = 0;
   absl::Status written = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) -> absl::Status {
     created = 0;

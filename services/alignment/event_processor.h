@@ -41,10 +41,26 @@ class EventProcessor {
   EventProcessor(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
                  const SuiteClient& suite, Clock clock, absl::Duration task_due_after);
 
+  // What an event means, read before its transaction: whether it was processed before and,
+  // if not, its plan (std::nullopt: no tasks). A transient failure is kept in `status`.
+  struct Prepared {
+    absl::Status status;
+    bool processed = false;
+    std::optional<TriggerPlan> plan;
+  };
+
   // Processes one event of `subscription` and records `cursor` as its position. Errors leave
-  // the cursor where it was (the caller retries the event later).
+  // the cursor where it was (the caller retries the event later). Same as
+  // Write(subscription, event, cursor, Prepare(event)).
   absl::Status Process(const std::string& subscription,
                        const io::cloudevents::v1::CloudEvent& event, const std::string& cursor);
+
+  // The two halves of Process, so that a subscription can prepare the next events (the inbox
+  // check and the calls to the other services, read-only and safe to run concurrently) while
+  // it writes the current one. Write must still be called in log order.
+  Prepared Prepare(const io::cloudevents::v1::CloudEvent& event) const;
+  absl::Status Write(const std::string& subscription, const io::cloudevents::v1::CloudEvent& event,
+                     const std::string& cursor, const Prepared& prepared);
 
   // The plan for a segment going from `before` to `after` (std::nullopt: not a trigger),
   // reading the affected offerings from the offering service. Used for events and for

@@ -1,6 +1,10 @@
 #include "services/alignment/subscription.h"
 
 #include <algorithm>
+#include <deque>
+#include <future>
+#include <optional>
+#include <thread>
 
 #include "libs/db/transaction.h"
 #include "libs/errors/errors.h"
@@ -12,6 +16,63 @@ namespace {
 
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+// Events prepared ahead of the one being written.
+constexpr size_t kPlanAhead = 8;
+
+struct PlannedEvent {
+  io::cloudevents::v1::CloudEvent event;
+  std::string cursor;
+  std::future<EventProcessor::Prepared> prepared;
+};
+
+// The events between the stream's reader thread and the writer: Push waits while
+// `capacity` wait, Pop waits for the next one. After End (the stream ended), Pop returns what
+// is left, then std::nullopt; after Stop (the writer gave up), Push refuses.
+class PlannedEvents {
+ public:
+  explicit PlannedEvents(size_t capacity) : capacity_(capacity) {}
+
+  bool Push(PlannedEvent planned) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &PlannedEvents::HasRoomOrStopped));
+    if (stopped_) return false;
+    queue_.push_back(std::move(planned));
+    return true;
+  }
+
+  std::optional<PlannedEvent> Pop() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &PlannedEvents::HasEventOrEnded));
+    if (queue_.empty()) return std::nullopt;
+    PlannedEvent planned = std::move(queue_.front());
+    queue_.pop_front();
+    return planned;
+  }
+
+  void End() {
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+
+ private:
+  bool HasRoomOrStopped() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopped_ || queue_.size() < capacity_;
+  }
+  bool HasEventOrEnded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || ended_;
+  }
+
+  const size_t capacity_;
+  absl::Mutex mu_;
+  std::deque<PlannedEvent> queue_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+};
 
 }  // namespace
 
@@ -26,7 +87,9 @@ Subscription::Subscription(Source source, db::ConnectionPool& pool, const SuiteC
 
 Subscription::~Subscription() { Stop(); }
 
-void Subscription::Start() { thread_ = std::thread([this] { Run(); }); }
+void Subscription::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Subscription::Stop() {
   {
@@ -136,11 +199,11 @@ void Subscription::Run() {
 
 absl::Status Subscription::Consume(bool& delivered) {
   std::string cursor;
-  absl::Status read = db::RunTransaction(pool_, absl::Now() + absl::Seconds(5),
-                                         [&](pqxx::work& tx) {
-                                           cursor = AlignmentStore::Cursor(tx, name_);
-                                           return absl::OkStatus();
-                                         });
+  absl::Status read =
+      db::RunRead(pool_, absl::Now() + absl::Seconds(5), [&](pqxx::transaction_base& tx) {
+        cursor = AlignmentStore::Cursor(tx, name_);
+        return absl::OkStatus();
+      });
   if (!read.ok()) return read;
 
   grpc::ClientContext context;
@@ -152,41 +215,63 @@ absl::Status Subscription::Consume(bool& delivered) {
     if (stopping_) return absl::CancelledError("stopping");
     stream_ = &context;
   }
-  auto process = [&](const io::cloudevents::v1::CloudEvent& event,
-                     const std::string& event_cursor) -> absl::Status {
-    // Retry the same event while the failure is transient; the stream stays open.
+  // Writes one prepared event; while the failure is transient, prepares it again and retries
+  // (the stream stays open).
+  auto write = [&](PlannedEvent& planned) -> absl::Status {
+    EventProcessor::Prepared prepared = planned.prepared.get();
     absl::Duration backoff = kFirstBackoff;
     while (true) {
-      absl::Status status = processor_.Process(name_, event, event_cursor);
+      absl::Status status = processor_.Write(name_, planned.event, planned.cursor, prepared);
       if (status.ok()) {
         delivered = true;
         return status;
       }
-      log::Warning("event processing failed; retrying",
-                   {{"subscription", name_}, {"event", event.id()}, {"error", status.ToString()}});
+      log::Warning(
+          "event processing failed; retrying",
+          {{"subscription", name_}, {"event", planned.event.id()}, {"error", status.ToString()}});
       if (!Pause(backoff)) return absl::CancelledError("stopping");
       backoff = std::min(backoff * 2, kMaxBackoff);
+      prepared = processor_.Prepare(planned.event);
     }
   };
-  absl::Status status;
+
+  // Events are prepared ahead of their writes: a reader thread takes each event off the
+  // stream and starts its preparation (the inbox check and the calls to the segment and
+  // offering services, read-only) while this thread writes the events before it, one
+  // transaction each, in log order, each with its cursor. At most kPlanAhead wait.
+  PlannedEvents planned_events(kPlanAhead);
   grpc::Status finished;
-  if (source_ == Source::kSegment) {
-    auto reader = suite_.WatchSegments(context, cursor);
-    segment::v1::WatchSegmentEventsResponse response;
-    while (status.ok() && reader->Read(&response)) {
-      status = process(response.event(), response.cursor());
+  std::thread reader([&] {
+    auto read_all = [&](auto stream, auto response) {
+      while (stream->Read(&response)) {
+        PlannedEvent planned{response.event(), response.cursor(), {}};
+        planned.prepared = std::async(std::launch::async, [this, event = response.event()] {
+          return processor_.Prepare(event);
+        });
+        if (!planned_events.Push(std::move(planned))) {
+          context.TryCancel();  // the writer stopped
+          break;
+        }
+      }
+      finished = stream->Finish();
+    };
+    if (source_ == Source::kSegment) {
+      read_all(suite_.WatchSegments(context, cursor), segment::v1::WatchSegmentEventsResponse());
+    } else {
+      read_all(suite_.WatchOfferings(context, cursor), offering::v1::WatchOfferingEventsResponse());
     }
-    if (!status.ok()) context.TryCancel();
-    finished = reader->Finish();
-  } else {
-    auto reader = suite_.WatchOfferings(context, cursor);
-    offering::v1::WatchOfferingEventsResponse response;
-    while (status.ok() && reader->Read(&response)) {
-      status = process(response.event(), response.cursor());
+    planned_events.End();
+  });
+  absl::Status status;
+  while (std::optional<PlannedEvent> planned = planned_events.Pop()) {
+    status = write(*planned);
+    if (!status.ok()) {
+      planned_events.Stop();
+      context.TryCancel();
+      break;
     }
-    if (!status.ok()) context.TryCancel();
-    finished = reader->Finish();
   }
+  reader.join();
   {
     absl::MutexLock lock(&mu_);
     stream_ = nullptr;
@@ -200,11 +285,11 @@ absl::Status Subscription::Consume(bool& delivered) {
     // effect once, so the events processed before create nothing new.
     log::Error("the event log refused the stored cursor; reading the log again from the start",
                {{"subscription", name_}, {"cursor", cursor}, {"error", ended.ToString()}});
-    absl::Status reset = db::RunTransaction(pool_, absl::Now() + absl::Seconds(5),
-                                            [&](pqxx::work& tx) {
-                                              AlignmentStore::SetCursor(tx, name_, "");
-                                              return absl::OkStatus();
-                                            });
+    absl::Status reset =
+        db::RunTransaction(pool_, absl::Now() + absl::Seconds(5), [&](pqxx::work& tx) {
+          AlignmentStore::SetCursor(tx, name_, "");
+          return absl::OkStatus();
+        });
     if (!reset.ok()) return reset;
   }
   return ended;
