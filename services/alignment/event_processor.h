@@ -10,6 +10,7 @@
 #include "io/cloudevents/v1/cloudevents.pb.h"
 #include "libs/db/connection_pool.h"
 #include "libs/eventlog/event_log.h"
+#include "pqxx/pqxx"
 #include "services/alignment/suite_client.h"
 #include "services/alignment/task_planner.h"
 #include "throughline/alignment/v1/resources.pb.h"
@@ -62,6 +63,16 @@ class EventProcessor {
   absl::Status Write(const std::string& subscription, const io::cloudevents::v1::CloudEvent& event,
                      const std::string& cursor, const Prepared& prepared);
 
+  // Writes several prepared events, consecutive in the log and in log order, in one
+  // transaction, and records `cursor` (the last one's) as the subscription's position: when
+  // events arrive faster than one commit each, they share the commit.
+  struct ReadyEvent {
+    const io::cloudevents::v1::CloudEvent* event;
+    const Prepared* prepared;
+  };
+  absl::Status WriteAll(const std::string& subscription, const std::vector<ReadyEvent>& events,
+                        const std::string& cursor);
+
   // The plan for a segment going from `before` to `after` (std::nullopt: not a trigger),
   // reading the affected offerings from the offering service. Used for events and for
   // PreviewSegmentChange.
@@ -77,6 +88,10 @@ class EventProcessor {
  private:
   absl::StatusOr<std::optional<TriggerPlan>> Plan(const io::cloudevents::v1::CloudEvent& event,
                                                   absl::Time deadline) const;
+  // The writes of one event in `tx`: its inbox claim and, the first time, its tasks, the
+  // older tasks they supersede and all their events. Returns how many tasks it created.
+  int WriteTasks(pqxx::work& tx, const io::cloudevents::v1::CloudEvent& event,
+                 const Prepared& prepared);
   absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
                                             const segment::v1::Segment& segment,
                                             absl::Time deadline) const;

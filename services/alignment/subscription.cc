@@ -1,6 +1,7 @@
 #include "services/alignment/subscription.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <future>
 #include <optional>
@@ -16,8 +17,9 @@ namespace {
 
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
-// Events prepared ahead of the one being written.
-constexpr size_t kPlanAhead = 8;
+// Events prepared ahead of the one being written, and the most written in one transaction.
+constexpr size_t kPlanAhead = 16;
+constexpr size_t kMaxBatch = 16;
 
 struct PlannedEvent {
   io::cloudevents::v1::CloudEvent event;
@@ -47,6 +49,17 @@ class PlannedEvents {
     PlannedEvent planned = std::move(queue_.front());
     queue_.pop_front();
     return planned;
+  }
+
+  // Appends to `batch`, up to `max` events in all, the waiting events whose preparation is
+  // done (in order: it stops at the first one still being prepared).
+  void PopPrepared(std::vector<PlannedEvent>& batch, size_t max) {
+    absl::MutexLock lock(&mu_);
+    while (batch.size() < max && !queue_.empty() &&
+           queue_.front().prepared.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
 
   void End() {
@@ -217,8 +230,8 @@ absl::Status Subscription::Consume(bool& delivered) {
   }
   // Writes one prepared event; while the failure is transient, prepares it again and retries
   // (the stream stays open).
-  auto write = [&](PlannedEvent& planned) -> absl::Status {
-    EventProcessor::Prepared prepared = planned.prepared.get();
+  auto write_one = [&](const PlannedEvent& planned,
+                       EventProcessor::Prepared prepared) -> absl::Status {
     absl::Duration backoff = kFirstBackoff;
     while (true) {
       absl::Status status = processor_.Write(name_, planned.event, planned.cursor, prepared);
@@ -233,6 +246,25 @@ absl::Status Subscription::Consume(bool& delivered) {
       backoff = std::min(backoff * 2, kMaxBackoff);
       prepared = processor_.Prepare(planned.event);
     }
+  };
+  // Writes consecutive events in one transaction; when that fails, one at a time, each
+  // retried on its own.
+  auto write = [&](std::vector<PlannedEvent>& batch) -> absl::Status {
+    std::vector<EventProcessor::Prepared> prepared;
+    for (auto& planned : batch) prepared.push_back(planned.prepared.get());
+    if (batch.size() > 1) {
+      std::vector<EventProcessor::ReadyEvent> ready;
+      for (size_t i = 0; i < batch.size(); ++i) ready.push_back({&batch[i].event, &prepared[i]});
+      if (processor_.WriteAll(name_, ready, batch.back().cursor).ok()) {
+        delivered = true;
+        return absl::OkStatus();
+      }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status status = write_one(batch[i], std::move(prepared[i]));
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
   };
 
   // Events are prepared ahead of their writes: a reader thread takes each event off the
@@ -264,7 +296,10 @@ absl::Status Subscription::Consume(bool& delivered) {
   });
   absl::Status status;
   while (std::optional<PlannedEvent> planned = planned_events.Pop()) {
-    status = write(*planned);
+    std::vector<PlannedEvent> batch;
+    batch.push_back(*std::move(planned));
+    planned_events.PopPrepared(batch, kMaxBatch);
+    status = write(batch);
     if (!status.ok()) {
       planned_events.Stop();
       context.TryCancel();

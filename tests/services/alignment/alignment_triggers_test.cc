@@ -4,8 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "google/protobuf/util/time_util.h"
 #include "tests/services/alignment/alignment_fixture.h"
@@ -214,6 +217,46 @@ TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOff
     ASSERT_TRUE(read.ok()) << Describe(read.status);
     EXPECT_EQ(read.value.state(), aln::Task::SUPERSEDED) << older.name();
     EXPECT_EQ(read.value.superseded_by(), (replacement[{older.offering(), older.function()}]));
+  }
+}
+
+// Changes in quick succession reach alignmentd together and may be written in one
+// transaction (EventProcessor::WriteAll): each still gets its own tasks, and each newer change
+// supersedes the tasks of the one before it, in log order.
+TEST_F(AlignmentTriggersTest, ChangesInQuickSuccessionSupersedeEachOtherInOrder) {
+  ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
+  ASSERT_TRUE(suite().CreateOffering(kManagedPostgresId, ManagedPostgres(kOneClick)).ok());
+
+  std::vector<int64_t> revisions;
+  for (auto importance : {type::v1::LOW, type::v1::MEDIUM, type::v1::HIGH, type::v1::CRITICAL}) {
+    revisions.push_back(suite()
+                            .SetNeeds(kOneClick, {MakeNeed("simplicity", type::v1::CRITICAL),
+                                                  MakeNeed("configurability", importance)})
+                            .revision());
+  }
+  const auto tasks = suite().WaitForTasks(
+      [](const aln::Task& task) { return task.trigger().event_type() == kSegmentChanged; },
+      5 * revisions.size());
+  ASSERT_EQ(tasks.size(), 5 * revisions.size());
+
+  std::map<std::pair<int64_t, std::string>, std::string> by_revision;  // -> task name
+  for (const auto& task : tasks) {
+    by_revision[{task.trigger().revision(), task.function()}] = task.name();
+  }
+  ASSERT_EQ(by_revision.size(), tasks.size());
+  for (const auto& task : tasks) {
+    SCOPED_TRACE(task.name());
+    auto read = suite().GetTask(task.name());
+    ASSERT_TRUE(read.ok()) << Describe(read.status);
+    const int64_t revision = task.trigger().revision();
+    if (revision == revisions.back()) {
+      EXPECT_EQ(read.value.state(), aln::Task::OPEN);
+      continue;
+    }
+    const int64_t next = *std::upper_bound(revisions.begin(), revisions.end(), revision);
+    EXPECT_EQ(read.value.state(), aln::Task::SUPERSEDED);
+    EXPECT_EQ(read.value.superseded_by(), (by_revision[{next, task.function()}]));
   }
 }
 
