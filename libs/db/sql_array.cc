@@ -25,4 +25,10 @@ std::string TextArray(const std::vector<std::string>& values) {
   return array.str();
 }
 
+void BinaryColumn::Add(std::string_view bytes) {
+  starts_.AddInt(static_cast<int64_t>(blob_.size()) + 1);
+  lengths_.AddInt(static_cast<int64_t>(bytes.size()));
+  blob_.append(bytes);
+}
+
 }  // namespace throughline::db

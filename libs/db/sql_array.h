@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pqxx/pqxx"
+
 namespace throughline::db {
 
 // A PostgreSQL array literal ({"a","b"}) built element by element, to pass a whole column of
@@ -30,5 +32,24 @@ class ArrayLiteral {
 
 // The literal of a whole list at once.
 std::string TextArray(const std::vector<std::string>& values);
+
+// A column of byte strings (serialized protobuf) passed as one binary parameter, their
+// concatenation, with where each starts and how long it is: in SQL,
+// `substring($blob::bytea FROM start FOR length)` over `unnest($starts::int[], $lengths::int[])`
+// gives them back. Nothing is escaped or encoded, and PostgreSQL parses no text for them
+// (base64 in a text array cost a batch of 1,000 events tens of milliseconds).
+class BinaryColumn {
+ public:
+  void Add(std::string_view bytes);
+
+  pqxx::binarystring blob() const { return pqxx::binarystring(blob_); }
+  std::string starts() const { return starts_.str(); }  // 1-based, as substring() counts
+  std::string lengths() const { return lengths_.str(); }
+
+ private:
+  std::string blob_;
+  ArrayLiteral starts_;
+  ArrayLiteral lengths_;
+};
 
 }  // namespace throughline::db

@@ -22,15 +22,15 @@ using io::cloudevents::v1::CloudEvent;
 // are visible (platform migration 0003). Returns the last reserved position.
 constexpr char kReservePositions[] = R"sql(
   UPDATE event_log_head SET position = position + $1 RETURNING position)sql";
-// One row per element of the arrays; $7 is the first reserved position. Each audience element
-// is itself an array literal. Events are stored as bytes, passed base64-encoded.
+// One row per element of the arrays; $9 is the first reserved position. Each audience element
+// is itself an array literal; the events' bytes come as one binary parameter (db::BinaryColumn).
 constexpr char kInsert[] = R"sql(
   INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
-  SELECT organization, event_id::uuid, type, subject, decode(event, 'base64'),
-         audience::text[], $7 + ordinality - 1
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-       WITH ORDINALITY AS e(organization, event_id, type, subject, event, audience, ordinality)
-  )sql";
+  SELECT organization, event_id::uuid, type, subject, substring($5::bytea FROM start FOR length),
+         audience::text[], $9 + ordinality - 1
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::int[], $7::int[], $8::text[])
+       WITH ORDINALITY
+       AS e(organization, event_id, type, subject, start, length, audience, ordinality))sql";
 constexpr char kNotify[] = R"sql(
   SELECT pg_notify($1, organization) FROM unnest($2::text[]) AS organization)sql";
 
@@ -102,21 +102,23 @@ EventLog::PendingEvent EventLog::Draft(std::string_view organization, std::strin
 
 void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const {
   if (events.empty()) return;
-  db::ArrayLiteral organizations, ids, types, subjects, bodies, audiences;
+  db::ArrayLiteral organizations, ids, types, subjects, audiences;
+  db::BinaryColumn bodies;
   std::set<std::string> woken;
   for (const PendingEvent& pending : events) {
     organizations.AddText(pending.organization);
     ids.AddText(pending.event.id());
     types.AddText(pending.event.type());
     subjects.AddText(pending.subject);
-    bodies.AddText(absl::Base64Escape(pending.event.SerializeAsString()));
+    bodies.Add(pending.event.SerializeAsString());
     audiences.AddText(db::TextArray(pending.audience));
     woken.insert(pending.organization);
   }
   const int64_t count = static_cast<int64_t>(events.size());
   const int64_t last = tx.exec_params1(kReservePositions, count)[0].as<int64_t>();
   tx.exec_params0(kInsert, organizations.str(), ids.str(), types.str(), subjects.str(),
-                  bodies.str(), audiences.str(), last - count + 1);
+                  bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
+                  last - count + 1);
   tx.exec_params(kNotify, channel_,
                  db::TextArray(std::vector<std::string>(woken.begin(), woken.end())));
 }

@@ -1,7 +1,6 @@
 #include "services/alignment/alignment_store.h"
 
 #include "absl/random/random.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/api/etag.h"
 #include "libs/api/resources.h"
@@ -62,21 +61,22 @@ constexpr char kListCommitments[] = R"sql(
 
 // Task rows are read as (id, body, version, body_pb): tasks are stored as serialized protobuf
 // (body_pb, migration 0002); `body` is the JSON of rows written before, selected only for them.
-// One row per element of the arrays $2..$16 (see db::ArrayLiteral): a fan-out inserts its
-// hundreds of tasks in one statement. RETURNING names the tasks that did not exist yet.
+// One row per element of the arrays $2..$18 (see db::ArrayLiteral; the bodies come as one
+// binary parameter, db::BinaryColumn): a fan-out inserts its hundreds of tasks in one
+// statement. RETURNING names the tasks that did not exist yet.
 constexpr char kInsertTasks[] = R"sql(
   INSERT INTO tasks (organization, task_id, uid, offering, function_id, owner, state, segment,
                      segment_revision, trigger_source, trigger_event_id, trigger_subject,
                      trigger_revision, due_time, version, body_pb, create_time, update_time)
   SELECT $1, task_id, uid::uuid, offering, function_id, owner, state, segment,
          segment_revision, trigger_source, trigger_event_id, trigger_subject, trigger_revision,
-         due_time, 1, decode(body_pb, 'base64'), create_time, create_time
+         due_time, 1, substring($15::bytea FROM start FOR length), create_time, create_time
   FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::bigint[],
-              $14::timestamptz[], $15::text[], $16::timestamptz[])
+              $14::timestamptz[], $16::int[], $17::int[], $18::timestamptz[])
        AS t(task_id, uid, offering, function_id, owner, state, segment, segment_revision,
             trigger_source, trigger_event_id, trigger_subject, trigger_revision, due_time,
-            body_pb, create_time)
+            start, length, create_time)
   ON CONFLICT (organization, offering, function_id, trigger_source, trigger_event_id)
   DO NOTHING
   RETURNING task_id)sql";
@@ -90,10 +90,11 @@ constexpr char kFindTaskForUpdate[] = R"sql(
 constexpr char kUpdateTasks[] = R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
                    escalated_to = u.escalated_to, version = u.version, body = NULL,
-                   body_pb = decode(u.body_pb, 'base64'), update_time = u.update_time
+                   body_pb = substring($8::bytea FROM u.start FOR u.length),
+                   update_time = u.update_time
   FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[],
-              $8::text[], $9::timestamptz[])
-       AS u(task_id, owner, state, escalated, escalated_to, version, body_pb, update_time)
+              $9::int[], $10::int[], $11::timestamptz[])
+       AS u(task_id, owner, state, escalated, escalated_to, version, start, length, update_time)
   WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
 constexpr char kLockUnresolvedTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
@@ -254,7 +255,8 @@ std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::str
                                                   const std::vector<TaskWrite>& tasks) {
   if (tasks.empty()) return {};
   db::ArrayLiteral ids, uids, offerings, function_ids, owners, states, segments, revisions, sources,
-      event_ids, subjects, trigger_revisions, due_times, bodies, create_times;
+      event_ids, subjects, trigger_revisions, due_times, create_times;
+  db::BinaryColumn bodies;
   for (const TaskWrite& write : tasks) {
     const v1::Task& task = *write.task;
     ids.AddText(write.task_id);
@@ -270,15 +272,15 @@ std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::str
     subjects.AddText(task.trigger().subject());
     trigger_revisions.AddInt(task.trigger().revision());
     due_times.AddText(ToSqlTime(task.due_time()));
-    bodies.AddText(absl::Base64Escape(task.SerializeAsString()));
+    bodies.Add(task.SerializeAsString());
     create_times.AddText(ToSqlTime(task.create_time()));
   }
   std::set<std::string> inserted;
-  for (const auto& row :
-       tx.exec_params(kInsertTasks, organization, ids.str(), uids.str(), offerings.str(),
-                      function_ids.str(), owners.str(), states.str(), segments.str(),
-                      revisions.str(), sources.str(), event_ids.str(), subjects.str(),
-                      trigger_revisions.str(), due_times.str(), bodies.str(), create_times.str())) {
+  for (const auto& row : tx.exec_params(
+           kInsertTasks, organization, ids.str(), uids.str(), offerings.str(), function_ids.str(),
+           owners.str(), states.str(), segments.str(), revisions.str(), sources.str(),
+           event_ids.str(), subjects.str(), trigger_revisions.str(), due_times.str(), bodies.blob(),
+           bodies.starts(), bodies.lengths(), create_times.str())) {
     inserted.insert(row[0].as<std::string>());
   }
   return inserted;
@@ -295,7 +297,8 @@ std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::transaction_base&
 void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization,
                                  const std::vector<TaskWrite>& tasks) {
   if (tasks.empty()) return;
-  db::ArrayLiteral ids, owners, states, escalated, escalated_to, versions, bodies, update_times;
+  db::ArrayLiteral ids, owners, states, escalated, escalated_to, versions, update_times;
+  db::BinaryColumn bodies;
   for (const TaskWrite& write : tasks) {
     const v1::Task& task = *write.task;
     ids.AddText(write.task_id);
@@ -304,12 +307,12 @@ void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization
     escalated.AddBool(task.escalated());
     escalated_to.AddText(task.escalated_to());
     versions.AddInt(write.version);
-    bodies.AddText(absl::Base64Escape(task.SerializeAsString()));
+    bodies.Add(task.SerializeAsString());
     update_times.AddText(ToSqlTime(task.update_time()));
   }
   tx.exec_params0(kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
-                  escalated.str(), escalated_to.str(), versions.str(), bodies.str(),
-                  update_times.str());
+                  escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
+                  bodies.starts(), bodies.lengths(), update_times.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,

@@ -15,9 +15,11 @@
 #include "libs/api/resources.h"
 #include "libs/api/uuid.h"
 #include "libs/db/transaction.h"
+#include "libs/errors/errors.h"
 #include "libs/log/log.h"
 #include "services/alignment/alignment_store.h"
 #include "services/alignment/task_log.h"
+#include "services/offering/coherence.h"
 #include "throughline/offering/v1/events.pb.h"
 #include "throughline/segment/v1/events.pb.h"
 
@@ -82,9 +84,17 @@ absl::StatusOr<AffectedOffering> EventProcessor::Affected(const offering::v1::Of
   auto decisions = suite_.AcceptedDecisions(offering.name(), deadline);
   if (!decisions.ok()) return decisions.status();
   affected.accepted_decisions = *std::move(decisions);
-  auto coherence = suite_.EvaluateCoherence(offering.name(), segment, deadline);
-  if (!coherence.ok()) return coherence.status();
-  affected.coherence = *std::move(coherence);
+  // Coherence is evaluated here, with the offering service's own pure function: the
+  // offering, its decisions and the segment after the change are all in hand, and a call per
+  // offering to the offering service would only read the first two again (BENCHMARKS.md).
+  if (affected.accepted_decisions.size() > offering::kMaxDecisionsEvaluated) {
+    return errors::FailedPrecondition(
+        "TOO_MANY_DECISIONS", offering.name(),
+        absl::StrCat("the offering has more than ", offering::kMaxDecisionsEvaluated,
+                     " accepted decisions; supersede old ones before evaluating"));
+  }
+  affected.coherence =
+      offering::EvaluateCoherence(offering, affected.accepted_decisions, segment, clock_());
   return affected;
 }
 
@@ -99,9 +109,9 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::PlanSegmentChange(
   TriggerPlan plan{organization, std::move(trigger), {before, after}, {}};
   auto offerings = suite_.OfferingsTargeting(organization, after.name(), deadline);
   if (!offerings.ok()) return offerings.status();
-  // Each offering's context takes two calls to the offering service; a segment that many
-  // offerings target would wait for all of them one after another, so they are read
-  // kConcurrentReads at a time (the results keep the offerings' order).
+  // Each offering's context takes a call to the offering service (its accepted decisions); a
+  // segment that many offerings target would wait for all of them one after another, so they
+  // are read kConcurrentReads at a time (the results keep the offerings' order).
   std::vector<absl::StatusOr<AffectedOffering>> read(offerings->size(),
                                                      absl::UnknownError("not read"));
   std::atomic<size_t> next{0};

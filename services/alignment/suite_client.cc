@@ -10,8 +10,7 @@ constexpr int kPageSize = 500;
 }  // namespace
 
 SuiteClient::SuiteClient(std::shared_ptr<grpc::Channel> segment_channel,
-                         std::shared_ptr<grpc::Channel> offering_channel,
-                         std::string service_token)
+                         std::shared_ptr<grpc::Channel> offering_channel, std::string service_token)
     : segments_(segment::v1::SegmentService::NewStub(std::move(segment_channel))),
       offerings_(offering::v1::OfferingService::NewStub(std::move(offering_channel))),
       segment_call_("segment", service_token),
@@ -81,21 +80,6 @@ absl::StatusOr<std::vector<offering::v1::Decision>> SuiteClient::AcceptedDecisio
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return decisions;
-}
-
-absl::StatusOr<offering::v1::CoherenceReport> SuiteClient::EvaluateCoherence(
-    const std::string& offering, const segment::v1::Segment& segment,
-    absl::Time deadline) const {
-  grpc::ClientContext context;
-  offering_call_.Prepare(context, deadline);
-  offering::v1::EvaluateCoherenceRequest request;
-  request.set_name(offering);
-  *request.mutable_proposed_segment() = segment;
-  offering::v1::CoherenceReport report;
-  if (auto status = offerings_->EvaluateCoherence(&context, request, &report); !status.ok()) {
-    return offering_call_.Failed(status);
-  }
-  return report;
 }
 
 std::unique_ptr<grpc::ClientReader<segment::v1::WatchSegmentEventsResponse>>

@@ -28,12 +28,8 @@ class SuiteClient {
   absl::StatusOr<std::vector<offering::v1::Offering>> OfferingsTargeting(
       const std::string& organization, const std::string& segment, absl::Time deadline) const;
   // Every ACCEPTED decision of `offering`.
-  absl::StatusOr<std::vector<offering::v1::Decision>> AcceptedDecisions(
-      const std::string& offering, absl::Time deadline) const;
-  // Coherence of `offering` against `segment` as given (it need not be stored).
-  absl::StatusOr<offering::v1::CoherenceReport> EvaluateCoherence(
-      const std::string& offering, const segment::v1::Segment& segment,
-      absl::Time deadline) const;
+  absl::StatusOr<std::vector<offering::v1::Decision>> AcceptedDecisions(const std::string& offering,
+                                                                        absl::Time deadline) const;
 
   // Streams for the subscriptions (every organization, "organizations/-").
   std::unique_ptr<grpc::ClientReader<segment::v1::WatchSegmentEventsResponse>> WatchSegments(

@@ -8,6 +8,10 @@
 
 namespace throughline::offering {
 
+// The most accepted decisions one evaluation takes; an offering with more gets
+// FAILED_PRECONDITION (TOO_MANY_DECISIONS) from whoever evaluates it.
+inline constexpr int kMaxDecisionsEvaluated = 5'000;
+
 // DESIGN.md §6: compares an offering and its decisions with the needs of a segment.
 //
 // - An ACCEPTED decision that WEAKENS a CRITICAL or HIGH need is an INCOHERENCE; its severity

@@ -42,7 +42,6 @@ const std::vector<std::string> kDecisionUpdatable = {
     "title", "why", "how", "owning_function", "effects", "alternatives", "state", "superseded_by"};
 // All decisions of an offering are read at once for coherence; beyond this many, the
 // evaluation refuses rather than silently ignoring some.
-constexpr int kMaxDecisionsEvaluated = 5'000;
 
 absl::BitGenRef Random() {
   thread_local absl::BitGen generator;

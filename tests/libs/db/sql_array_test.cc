@@ -76,5 +76,23 @@ TEST_F(SqlArrayTest, AnArrayLiteralSurvivesAsAnElement) {
   EXPECT_EQ(row[1].as<std::string>(), "function:x,y");
 }
 
+// db::BinaryColumn: byte strings of any content (zero bytes, empty ones) come back as they
+// went in, through one binary parameter and substring().
+TEST_F(SqlArrayTest, BinaryColumnGivesBackEveryByteString) {
+  const std::vector<std::string> values = {std::string("\0\x01\xff\\'\"", 6), "", "plain",
+                                           std::string(5000, '\x7f')};
+  BinaryColumn column;
+  for (const auto& value : values) column.Add(value);
+  pqxx::work tx(connection_);
+  std::vector<std::string> back;
+  for (const auto& row : tx.exec_params(
+           "SELECT substring($1::bytea FROM start FOR length) "
+           "FROM unnest($2::int[], $3::int[]) WITH ORDINALITY AS c(start, length, n) ORDER BY n",
+           column.blob(), column.starts(), column.lengths())) {
+    back.push_back(pqxx::binarystring(row[0]).str());
+  }
+  EXPECT_THAT(back, ElementsAreArray(values));
+}
+
 }  // namespace
 }  // namespace throughline::db
