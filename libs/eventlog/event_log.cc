@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/api/uuid.h"
-#include "libs/db/prepared.h"
 #include "libs/db/sql_array.h"
 #include "libs/db/transaction.h"
 #include "libs/errors/errors.h"
@@ -35,8 +34,6 @@ constexpr char kInsert[] = R"sql(
 constexpr char kNotify[] = R"sql(
   SELECT pg_notify($1, organization) FROM unnest($2::text[]) AS organization)sql";
 
-// Prepared (db::ExecPrepared), although its filters are optional: whichever apply, the plan is
-// the same scan along `position` from the cursor, and every stream runs it on every wake-up.
 constexpr char kRead[] = R"sql(
   SELECT position, event FROM event_log
   WHERE ($1 = '' OR organization = $1)
@@ -145,9 +142,8 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
   ReadResult result;
   absl::Status status = db::RunRead(pool, deadline, [&](pqxx::transaction_base& tx) {
     result = ReadResult();
-    const pqxx::result rows =
-        db::ExecPrepared(tx, "event_log_read", kRead, std::string(organization), *start,
-                         filter.type, filter.subject_prefix, limit, filter.audience);
+    const pqxx::result rows = tx.exec_params(kRead, std::string(organization), *start, filter.type,
+                                             filter.subject_prefix, limit, filter.audience);
     for (const auto& row : rows) {
       LoggedEvent logged;
       const int64_t position = row[0].as<int64_t>();

@@ -1,6 +1,5 @@
 #include "services/segment/segment_store.h"
 
-#include "libs/db/prepared.h"
 #include "libs/db/proto_json.h"
 
 namespace throughline::segment {
@@ -132,12 +131,8 @@ std::optional<Stored<v1::Segment>> SegmentStore::FindSegment(pqxx::transaction_b
                                                              const std::string& market_id,
                                                              const std::string& segment_id,
                                                              bool for_update) {
-  // GetSegment's one statement, the hottest read of the suite: prepared.
-  return ReadOne<v1::Segment>(for_update ? db::ExecPrepared(tx, "find_segment_for_update",
-                                                            kFindSegmentForUpdate, organization,
-                                                            market_id, segment_id)
-                                         : db::ExecPrepared(tx, "find_segment", kFindSegment,
-                                                            organization, market_id, segment_id));
+  return ReadOne<v1::Segment>(tx.exec_params(for_update ? kFindSegmentForUpdate : kFindSegment,
+                                             organization, market_id, segment_id));
 }
 
 void SegmentStore::UpdateSegment(pqxx::work& tx, const std::string& organization,
