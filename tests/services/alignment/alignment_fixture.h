@@ -23,6 +23,12 @@
 
 namespace throughline::alignment::testing {
 
+inline constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
+
+inline std::vector<int> AsInts(const std::vector<aln::Area>& areas) {
+  return {areas.begin(), areas.end()};
+}
+
 class AlignmentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {

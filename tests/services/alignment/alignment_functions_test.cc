@@ -16,10 +16,6 @@ std::vector<int> AreasOf(const aln::Function& function) {
   return {function.areas().begin(), function.areas().end()};
 }
 
-std::vector<int> AsInts(const std::vector<aln::Area>& areas) {
-  return {areas.begin(), areas.end()};
-}
-
 using AlignmentFunctionsTest = AlignmentServiceTest;
 
 TEST_F(AlignmentFunctionsTest, EveryOrganizationHasTheFiveFunctionsWithTheirDefaultAreas) {

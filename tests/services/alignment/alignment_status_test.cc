@@ -15,7 +15,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
 
-constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
 
 // The functions the status reports as not aligned, each of which must say why.
 std::set<std::string> NotAligned(const aln::AlignmentStatus& status) {

@@ -21,7 +21,6 @@ using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
 constexpr char kOfferingRetargeted[] = "throughline.offering.v1.offering_retargeted";
 constexpr char kOfferingChanged[] = "throughline.offering.v1.offering_changed";
 constexpr char kPostgresLite[] = "organizations/acme/offerings/postgres-lite";
@@ -42,10 +41,6 @@ std::vector<std::string> Dimensions(const google::protobuf::RepeatedPtrField<Nee
   std::vector<std::string> dimensions;
   for (const auto& need : needs) dimensions.push_back(need.dimension());
   return dimensions;
-}
-
-std::vector<int> AsInts(const std::vector<aln::Area>& areas) {
-  return {areas.begin(), areas.end()};
 }
 
 std::vector<std::string> IncoherentTitles(const aln::Task& task) {

@@ -13,7 +13,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr char kSegmentChanged[] = "throughline.segment.v1.segment_changed";
 
 // (task name, etag): one version of one task.
 using Version = std::pair<std::string, std::string>;
