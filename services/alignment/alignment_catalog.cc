@@ -33,6 +33,7 @@ using api::ClearOutputOnly;
 using api::FieldPath;
 using api::ToTimestamp;
 using auth::Access;
+using server::AuthorizedFilterName;
 using server::AuthorizedName;
 
 constexpr int kMaxFunctions = 10'000;
@@ -418,21 +419,9 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
   query.state = (*filter)["state"];
   query.before_key = page->last_key;  // tasks are listed newest first
   query.limit = page->limit();
-  // A name in the filter must be under the parent; another organization's is refused as such,
-  // like a name or a parent would be (as the segment service does for its market filter).
-  auto filtered_name = [&](const std::string& value,
-                           std::string_view pattern) -> absl::StatusOr<std::vector<std::string>> {
-    auto ids = api::ParseName(pattern, value, "filter");
-    if (!ids.ok()) return ids.status();
-    if (absl::Status allowed = auth::Authorize(call.principal, (*ids)[0], Access::kRead);
-        !allowed.ok()) {
-      return allowed;
-    }
-    if ((*ids)[0] != query.organization) {
-      return errors::InvalidField(
-          "filter", absl::StrCat("\"", value, "\" is not under parent \"", request.parent(), "\""));
-    }
-    return ids;
+  // A name in the filter must be under the parent; another organization's is refused as such.
+  auto filtered_name = [&](const std::string& value, std::string_view pattern) {
+    return AuthorizedFilterName(call, pattern, value, *parent, request.parent(), "");
   };
   if (!query.offering.empty()) {
     if (auto offering_ids = filtered_name(query.offering, kOfferingPattern); !offering_ids.ok()) {

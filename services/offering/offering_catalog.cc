@@ -32,6 +32,7 @@ using auth::Access;
 using eventlog::ChangedPayload;
 using eventlog::CreatedPayload;
 using eventlog::DeletedPayload;
+using server::AuthorizedFilterName;
 using server::AuthorizedName;
 
 const std::vector<std::string> kOfferingUpdatable = {
@@ -40,8 +41,6 @@ const std::vector<std::string> kOfferingUpdatable = {
     "sales_motion",  "operational_guarantees", "knobs"};
 const std::vector<std::string> kDecisionUpdatable = {
     "title", "why", "how", "owning_function", "effects", "alternatives", "state", "superseded_by"};
-// All decisions of an offering are read at once for coherence; beyond this many, the
-// evaluation refuses rather than silently ignoring some.
 
 absl::BitGenRef Random() {
   thread_local absl::BitGen generator;
@@ -163,19 +162,10 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
   if (!filter.ok()) return filter.status();
   const std::string target = (*filter)["target_segment"];
   if (!target.empty()) {
-    // Another organization's segment is refused as such, like a name or a parent would be.
-    auto segment_ids = api::ParseName(
-        "organizations/{organization}/markets/{market}/segments/{segment}", target, "filter");
+    auto segment_ids = AuthorizedFilterName(
+        call, "organizations/{organization}/markets/{market}/segments/{segment}", target,
+        *parent, request.parent(), "target_segment ");
     if (!segment_ids.ok()) return segment_ids.status();
-    if (absl::Status allowed = auth::Authorize(call.principal, (*segment_ids)[0], Access::kRead);
-        !allowed.ok()) {
-      return allowed;
-    }
-    if ((*segment_ids)[0] != (*parent)[0]) {
-      return errors::InvalidField("filter", absl::StrCat("target_segment \"", target,
-                                                         "\" is not under parent \"",
-                                                         request.parent(), "\""));
-    }
   }
   return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();

@@ -32,6 +32,7 @@ using auth::Access;
 using eventlog::ChangedPayload;
 using eventlog::CreatedPayload;
 using eventlog::DeletedPayload;
+using server::AuthorizedFilterName;
 using server::AuthorizedName;
 
 const std::vector<std::string> kMarketUpdatable = {"display_name", "decision", "rationale",
@@ -318,19 +319,9 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
     query.targeting = targeting;
   }
   if (const std::string& market = (*filter)["market"]; !market.empty()) {
-    auto market_ids = api::ParseName(kMarketPattern, market, "filter");
+    auto market_ids =
+        AuthorizedFilterName(call, kMarketPattern, market, *parent, request.parent(), "market ");
     if (!market_ids.ok()) return market_ids.status();
-    // Another organization's market is refused as such, like a name or a parent would be.
-    if (absl::Status allowed = auth::Authorize(call.principal, (*market_ids)[0], Access::kRead);
-        !allowed.ok()) {
-      return allowed;
-    }
-    if ((*market_ids)[0] != query.organization ||
-        (!query.market_id.empty() && query.market_id != (*market_ids)[1])) {
-      return errors::InvalidField(
-          "filter", absl::StrCat("market \"", market, "\" is not under parent \"",
-                                 request.parent(), "\""));
-    }
     query.market_id = (*market_ids)[1];
   }
   return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
