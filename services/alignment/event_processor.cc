@@ -219,11 +219,6 @@ EventProcessor::Prepared EventProcessor::Prepare(const CloudEvent& event) const 
   return prepared;
 }
 
-absl::Status EventProcessor::Process(const std::string& subscription, const CloudEvent& event,
-                                     const std::string& cursor) {
-  return Write(subscription, event, cursor, Prepare(event));
-}
-
 absl::Status EventProcessor::Write(const std::string& subscription, const CloudEvent& event,
                                    const std::string& cursor, const Prepared& prepared) {
   return WriteAll(subscription, {{&event, &prepared}}, cursor);

@@ -50,15 +50,11 @@ class EventProcessor {
     std::optional<TriggerPlan> plan;
   };
 
-  // Processes one event of `subscription` and records `cursor` as its position. Errors leave
-  // the cursor where it was (the caller retries the event later). Same as
-  // Write(subscription, event, cursor, Prepare(event)).
-  absl::Status Process(const std::string& subscription,
-                       const io::cloudevents::v1::CloudEvent& event, const std::string& cursor);
-
-  // The two halves of Process, so that a subscription can prepare the next events (the inbox
-  // check and the calls to the other services, read-only and safe to run concurrently) while
-  // it writes the current one. Write must still be called in log order.
+  // Processing one event of `subscription` is Prepare, then Write, which records `cursor` as
+  // its position; errors leave the cursor where it was (the caller retries the event later).
+  // Prepare reads only (the inbox check and the calls to the other services), so a
+  // subscription prepares the next events while it writes the current one; writes must come
+  // in log order.
   Prepared Prepare(const io::cloudevents::v1::CloudEvent& event) const;
   absl::Status Write(const std::string& subscription, const io::cloudevents::v1::CloudEvent& event,
                      const std::string& cursor, const Prepared& prepared);
