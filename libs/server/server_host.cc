@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libs/errors/errors.h"
@@ -157,7 +158,8 @@ void ServerHost::Shutdown() {
   log::Info("server stopped", {{"service", options_.service_name}});
 }
 
-void BlockTerminationSignals() {
+void PrepareServiceProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);

@@ -99,9 +99,14 @@ class ServerHost {
   std::thread readiness_watcher_;
 };
 
-// Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later: call it
-// first in main(), then WaitForTerminationSignal() receives them synchronously.
-void BlockTerminationSignals();
+// Process-wide settings of a service binary; call it first in main(), before any thread starts.
+// - Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later, so that
+//   WaitForTerminationSignal() receives them synchronously.
+// - Turns off Abseil's mutex deadlock detection. Debian builds Abseil without NDEBUG, so every
+//   absl::Mutex (gRPC's locks among them) otherwise keeps a lock-order graph up to date on
+//   each lock and unlock: 2-4 % of a service's CPU in the profiles (BENCHMARKS.md). Tests keep
+//   the detection on.
+void PrepareServiceProcess();
 
 // Waits until SIGTERM or SIGINT arrives; returns the signal number.
 int WaitForTerminationSignal();

@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace throughline;
-  server::BlockTerminationSignals();
+  server::PrepareServiceProcess();
 
   CLI::App app{"alignmentd: re-evaluation tasks for every function when the strategy changes"};
   server::ServiceFlags flags;

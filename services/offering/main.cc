@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace throughline;
-  server::BlockTerminationSignals();
+  server::PrepareServiceProcess();
 
   CLI::App app{"offeringd: offerings, decisions with their why, and coherence"};
   server::ServiceFlags flags;

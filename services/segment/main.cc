@@ -9,8 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace throughline;
-  // Before any thread starts, so that every thread inherits the blocked mask.
-  server::BlockTerminationSignals();
+  server::PrepareServiceProcess();
 
   CLI::App app{"segmentd: markets, segments, targeting and the segment event log"};
   server::ServiceFlags flags;

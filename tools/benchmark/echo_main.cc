@@ -10,7 +10,7 @@
 
 int main(int argc, char** argv) {
   using namespace throughline;
-  server::BlockTerminationSignals();
+  server::PrepareServiceProcess();
 
   CLI::App app{"throughline-bench-echo: SegmentService Get/UpdateSegment answered from memory"};
   server::ServiceFlags flags;
