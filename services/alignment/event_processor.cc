@@ -1,11 +1,9 @@
 #include "services/alignment/event_processor.h"
 
 #include <algorithm>
-#include <atomic>
 #include <deque>
 #include <map>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -33,9 +31,6 @@ constexpr char kOfferingRetargeted[] = "throughline.offering.v1.offering_retarge
 constexpr char kOfferingChanged[] = "throughline.offering.v1.offering_changed";
 // The remote reads of one event get this long.
 constexpr absl::Duration kContextTimeout = absl::Seconds(10);
-// How many offerings' contexts are read at once for one segment change (the offering service
-// has 8 workers by default).
-constexpr size_t kConcurrentReads = 8;
 
 std::string Attribute(const CloudEvent& event, const std::string& key) {
   const auto found = event.attributes().find(key);
@@ -76,23 +71,21 @@ EventProcessor::EventProcessor(db::ConnectionPool& pool, const eventlog::EventLo
       clock_(std::move(clock)),
       task_due_after_(task_due_after) {}
 
-absl::StatusOr<AffectedOffering> EventProcessor::Affected(const offering::v1::Offering& offering,
-                                                          const segment::v1::Segment& segment,
-                                                          absl::Time deadline) const {
-  AffectedOffering affected;
-  affected.offering = offering;
-  auto decisions = suite_.AcceptedDecisions(offering.name(), deadline);
-  if (!decisions.ok()) return decisions.status();
-  affected.accepted_decisions = *std::move(decisions);
+absl::StatusOr<AffectedOffering> EventProcessor::Affected(
+    const offering::v1::Offering& offering, std::vector<offering::v1::Decision> accepted_decisions,
+    const segment::v1::Segment& segment) const {
   // Coherence is evaluated here, with the offering service's own pure function: the
   // offering, its decisions and the segment after the change are all in hand, and a call per
   // offering to the offering service would only read the first two again (BENCHMARKS.md).
-  if (affected.accepted_decisions.size() > offering::kMaxDecisionsEvaluated) {
+  if (accepted_decisions.size() > offering::kMaxDecisionsEvaluated) {
     return errors::FailedPrecondition(
         "TOO_MANY_DECISIONS", offering.name(),
         absl::StrCat("the offering has more than ", offering::kMaxDecisionsEvaluated,
                      " accepted decisions; supersede old ones before evaluating"));
   }
+  AffectedOffering affected;
+  affected.offering = offering;
+  affected.accepted_decisions = std::move(accepted_decisions);
   affected.coherence =
       offering::EvaluateCoherence(offering, affected.accepted_decisions, segment, clock_());
   return affected;
@@ -107,27 +100,22 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::PlanSegmentChange(
                   [](const std::string& path) { return path == "needs" || path == "targeting"; });
   if (!triggers) return std::nullopt;
   TriggerPlan plan{organization, std::move(trigger), {before, after}, {}};
+  // The accepted decisions of every offering targeting the segment, in one read: a call per
+  // offering made a segment that 100 offerings target wait for 100 calls (BENCHMARKS.md,
+  // fan-out). The offerings are read after them, so an offering deleted or retargeted
+  // elsewhere in between is left out; one that starts targeting the segment in between is
+  // planned without decisions, and its own retarget event plans it again.
+  auto decisions = suite_.AcceptedDecisionsTargeting(organization, after.name(), deadline);
+  if (!decisions.ok()) return decisions.status();
   auto offerings = suite_.OfferingsTargeting(organization, after.name(), deadline);
   if (!offerings.ok()) return offerings.status();
-  // Each offering's context takes a call to the offering service (its accepted decisions); a
-  // segment that many offerings target would wait for all of them one after another, so they
-  // are read kConcurrentReads at a time (the results keep the offerings' order).
-  std::vector<absl::StatusOr<AffectedOffering>> read(offerings->size(),
-                                                     absl::UnknownError("not read"));
-  std::atomic<size_t> next{0};
-  auto read_some = [&] {
-    for (size_t i = next++; i < offerings->size(); i = next++) {
-      read[i] = Affected((*offerings)[i], after, deadline);
-    }
-  };
-  std::vector<std::thread> readers;
-  for (size_t n = 1; n < std::min(offerings->size(), kConcurrentReads); ++n) {
-    readers.emplace_back(read_some);
+  std::map<std::string, std::vector<offering::v1::Decision>> decisions_of;
+  for (auto& decision : *decisions) {
+    std::string offering = decision.name().substr(0, decision.name().find("/decisions/"));
+    decisions_of[std::move(offering)].push_back(std::move(decision));
   }
-  read_some();
-  for (auto& reader : readers) reader.join();
-  for (auto& affected : read) {
-    if (affected.status().code() == absl::StatusCode::kNotFound) continue;  // deleted since
+  for (const auto& offering : *offerings) {
+    auto affected = Affected(offering, std::move(decisions_of[offering.name()]), after);
     if (!affected.ok()) return affected.status();
     plan.offerings.push_back(*std::move(affected));
   }
@@ -172,7 +160,10 @@ absl::StatusOr<std::optional<TriggerPlan>> EventProcessor::Plan(const CloudEvent
   auto offering = suite_.GetOffering(data.after().name(), deadline);
   if (offering.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
   if (!offering.ok()) return offering.status();
-  auto affected = Affected(*offering, plan.change.after, deadline);
+  auto decisions = suite_.AcceptedDecisions(offering->name(), deadline);
+  if (decisions.status().code() == absl::StatusCode::kNotFound) return std::nullopt;
+  if (!decisions.ok()) return decisions.status();
+  auto affected = Affected(*offering, *std::move(decisions), plan.change.after);
   if (!affected.ok()) return affected.status();
   plan.offerings.push_back(*std::move(affected));
   return plan;

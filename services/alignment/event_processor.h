@@ -88,9 +88,10 @@ class EventProcessor {
   // older tasks they supersede and all their events. Returns how many tasks it created.
   int WriteTasks(pqxx::work& tx, const io::cloudevents::v1::CloudEvent& event,
                  const Prepared& prepared);
+  // `offering` with its accepted decisions and their coherence with `segment`.
   absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
-                                            const segment::v1::Segment& segment,
-                                            absl::Time deadline) const;
+                                            std::vector<offering::v1::Decision> accepted_decisions,
+                                            const segment::v1::Segment& segment) const;
 
   db::ConnectionPool& pool_;
   const eventlog::EventLog& task_log_;

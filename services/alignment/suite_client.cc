@@ -64,11 +64,24 @@ absl::StatusOr<std::vector<offering::v1::Offering>> SuiteClient::OfferingsTarget
 
 absl::StatusOr<std::vector<offering::v1::Decision>> SuiteClient::AcceptedDecisions(
     const std::string& offering, absl::Time deadline) const {
-  std::vector<offering::v1::Decision> decisions;
   offering::v1::ListDecisionsRequest request;
   request.set_parent(offering);
-  request.set_page_size(kPageSize);
   request.set_filter("state = ACCEPTED");
+  return AllDecisions(std::move(request), deadline);
+}
+
+absl::StatusOr<std::vector<offering::v1::Decision>> SuiteClient::AcceptedDecisionsTargeting(
+    const std::string& organization, const std::string& segment, absl::Time deadline) const {
+  offering::v1::ListDecisionsRequest request;
+  request.set_parent(absl::StrCat("organizations/", organization, "/offerings/-"));
+  request.set_filter(absl::StrCat("state = ACCEPTED AND target_segment = \"", segment, "\""));
+  return AllDecisions(std::move(request), deadline);
+}
+
+absl::StatusOr<std::vector<offering::v1::Decision>> SuiteClient::AllDecisions(
+    offering::v1::ListDecisionsRequest request, absl::Time deadline) const {
+  std::vector<offering::v1::Decision> decisions;
+  request.set_page_size(kPageSize);
   do {
     grpc::ClientContext context;
     offering_call_.Prepare(context, deadline);

@@ -30,6 +30,10 @@ class SuiteClient {
   // Every ACCEPTED decision of `offering`.
   absl::StatusOr<std::vector<offering::v1::Decision>> AcceptedDecisions(const std::string& offering,
                                                                         absl::Time deadline) const;
+  // Every ACCEPTED decision of every offering of `organization` that targets `segment`, in
+  // one paged read (ListDecisions with the "-" parent) instead of one call per offering.
+  absl::StatusOr<std::vector<offering::v1::Decision>> AcceptedDecisionsTargeting(
+      const std::string& organization, const std::string& segment, absl::Time deadline) const;
 
   // Streams for the subscriptions (every organization, "organizations/-").
   std::unique_ptr<grpc::ClientReader<segment::v1::WatchSegmentEventsResponse>> WatchSegments(
@@ -41,6 +45,10 @@ class SuiteClient {
   const server::OutgoingCall& offering_call() const { return offering_call_; }
 
  private:
+  // Every page of ListDecisions for `request`.
+  absl::StatusOr<std::vector<offering::v1::Decision>> AllDecisions(
+      offering::v1::ListDecisionsRequest request, absl::Time deadline) const;
+
   std::unique_ptr<segment::v1::SegmentService::Stub> segments_;
   std::unique_ptr<offering::v1::OfferingService::Stub> offerings_;
   const server::OutgoingCall segment_call_;

@@ -162,9 +162,8 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
   if (!filter.ok()) return filter.status();
   const std::string target = (*filter)["target_segment"];
   if (!target.empty()) {
-    auto segment_ids = AuthorizedFilterName(
-        call, "organizations/{organization}/markets/{market}/segments/{segment}", target,
-        *parent, request.parent(), "target_segment ");
+    auto segment_ids = AuthorizedFilterName(call, kSegmentPattern, target, *parent,
+                                            request.parent(), "target_segment ");
     if (!segment_ids.ok()) return segment_ids.status();
   }
   return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
@@ -412,16 +411,23 @@ absl::Status OfferingCatalog::GetDecision(const server::CallContext& call,
 absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                                             const v1::ListDecisionsRequest& request,
                                             v1::ListDecisionsResponse* response) {
-  auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead);
+  auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead,
+                               /*allow_wildcard=*/true);
   if (!parent.ok()) return parent.status();
   auto page = api::StartPage(request.page_size(), request.page_token(),
                              {request.parent(), request.filter()}, clock_());
   if (!page.ok()) return page.status();
-  auto filter = api::FilterValues(request.filter(), {"state", "owning_function"});
+  auto filter = api::FilterValues(request.filter(), {"state", "owning_function", "target_segment"});
   if (!filter.ok()) return filter.status();
-  DecisionQuery query{(*parent)[0],       (*parent)[1],
-                      (*filter)["state"], (*filter)["owning_function"],
-                      page->last_key,     page->limit()};
+  const bool every_offering = (*parent)[1] == api::kWildcard;
+  DecisionQuery query;
+  query.organization = (*parent)[0];
+  if (!every_offering) query.offering_id = (*parent)[1];
+  query.state = (*filter)["state"];
+  query.owning_function = (*filter)["owning_function"];
+  query.target_segment = (*filter)["target_segment"];
+  query.after_key = page->last_key;
+  query.limit = page->limit();
   if (!query.state.empty()) {
     v1::Decision::State state;
     if (!v1::Decision::State_Parse(query.state, &state) ||
@@ -431,9 +437,16 @@ absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                                                          "SUPERSEDED"));
     }
   }
+  if (!query.target_segment.empty()) {
+    auto segment_ids =
+        AuthorizedFilterName(call, kSegmentPattern, query.target_segment, {query.organization},
+                             request.parent(), "target_segment ");
+    if (!segment_ids.ok()) return segment_ids.status();
+  }
   return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     response->Clear();
-    if (!OfferingStore::FindOffering(tx, query.organization, query.offering_id, false)) {
+    if (!every_offering &&
+        !OfferingStore::FindOffering(tx, query.organization, query.offering_id, false)) {
       return errors::NotFound("offering", request.parent());
     }
     response->set_next_page_token(api::FinishPage(
@@ -527,7 +540,11 @@ absl::Status OfferingCatalog::EvaluateCoherence(const server::CallContext& call,
     auto stored = OfferingStore::FindOffering(tx, (*ids)[0], (*ids)[1], /*for_update=*/false);
     if (!stored) return errors::NotFound("offering", request.name());
     offering = std::move(stored->resource);
-    DecisionQuery query{(*ids)[0], (*ids)[1], "ACCEPTED", "", 0, kMaxDecisionsEvaluated + 1};
+    DecisionQuery query;
+    query.organization = (*ids)[0];
+    query.offering_id = (*ids)[1];
+    query.state = "ACCEPTED";
+    query.limit = kMaxDecisionsEvaluated + 1;
     for (auto& row : OfferingStore::ListDecisions(tx, query)) {
       decisions.push_back(std::move(row.resource));
     }

@@ -51,9 +51,11 @@ constexpr char kDeleteDecision[] = R"sql(
   DELETE FROM decisions WHERE organization = $1 AND offering_id = $2 AND decision_id = $3)sql";
 constexpr char kListDecisions[] = R"sql(
   SELECT id, body, version FROM decisions
-  WHERE organization = $1 AND offering_id = $2 AND id > $3
+  WHERE organization = $1 AND ($2 = '' OR offering_id = $2) AND id > $3
     AND ($4 = '' OR state = $4) AND ($5 = '' OR owning_function = $5)
-  ORDER BY id LIMIT $6)sql";
+    AND ($6 = '' OR offering_id IN (SELECT offering_id FROM offerings
+                                    WHERE organization = $1 AND target_segment = $6))
+  ORDER BY id LIMIT $7)sql";
 constexpr char kLockDecisionsOfOffering[] = R"sql(
   SELECT id, body, version FROM decisions WHERE organization = $1 AND offering_id = $2
   ORDER BY id FOR UPDATE)sql";
@@ -148,7 +150,7 @@ std::vector<Stored<v1::Decision>> OfferingStore::ListDecisions(pqxx::transaction
                                                                const DecisionQuery& query) {
   return ReadAll<v1::Decision>(tx.exec_params(kListDecisions, query.organization, query.offering_id,
                                               query.after_key, query.state, query.owning_function,
-                                              query.limit));
+                                              query.target_segment, query.limit));
 }
 
 std::vector<Stored<v1::Decision>> OfferingStore::LockDecisionsOfOffering(

@@ -20,9 +20,10 @@ struct Stored {
 
 struct DecisionQuery {
   std::string organization;
-  std::string offering_id;
+  std::string offering_id;      // empty: every offering of the organization
   std::string state;            // enum name; empty: any
   std::string owning_function;  // empty: any
+  std::string target_segment;   // empty: any; else only offerings that target this segment
   int64_t after_key = 0;
   int limit = 50;
 };

@@ -19,8 +19,6 @@ constexpr int kMaxGuarantees = 100;
 constexpr int kMaxKnobs = 500;
 constexpr int kMaxEffects = 100;
 constexpr int kMaxAlternatives = 50;
-constexpr char kSegmentPattern[] =
-    "organizations/{organization}/markets/{market}/segments/{segment}";
 
 std::string Indexed(std::string_view prefix, std::string_view field, int index) {
   return absl::StrCat(std::string(prefix), ".", std::string(field), "[", index, "]");

@@ -8,6 +8,10 @@
 
 namespace throughline::offering {
 
+// The name of a segment of the segment service, which offerings target.
+inline constexpr char kSegmentPattern[] =
+    "organizations/{organization}/markets/{market}/segments/{segment}";
+
 // The explanation a decision without a why gets: the why is what coherence checks.
 inline constexpr char kWhyRequired[] =
     "why is required: state the customer value this decision serves for the target segment. "

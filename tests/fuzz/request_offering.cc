@@ -15,6 +15,7 @@ namespace {
 
 namespace v1 = offering::v1;
 using auth::Access;
+using server::AuthorizedFilterName;
 using server::AuthorizedName;
 using server::CallContext;
 
@@ -150,16 +151,22 @@ absl::Status CreateDecision(const CallContext& call, const v1::CreateDecisionReq
 }
 
 absl::Status ListDecisions(const CallContext& call, const v1::ListDecisionsRequest& request) {
-  auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead);
+  auto parent = AuthorizedName(call, kOfferingPattern, request.parent(), "parent", Access::kRead,
+                               /*allow_wildcard=*/true);
   if (!parent.ok()) return parent.status();
   if (auto size = api::ResolvePageSize(request.page_size()); !size.ok()) return size.status();
-  auto filter = api::FilterValues(request.filter(), {"state", "owning_function"});
+  auto filter = api::FilterValues(request.filter(), {"state", "owning_function", "target_segment"});
   if (!filter.ok()) return filter.status();
   if (const std::string& state = (*filter)["state"]; !state.empty()) {
     v1::Decision::State parsed;
     if (!v1::Decision::State_Parse(state, &parsed) || parsed == v1::Decision::STATE_UNSPECIFIED) {
       return errors::InvalidField("filter", absl::StrCat("state \"", state, "\""));
     }
+  }
+  if (const std::string& segment = (*filter)["target_segment"]; !segment.empty()) {
+    auto ids = AuthorizedFilterName(call, offering::kSegmentPattern, segment, {(*parent)[0]},
+                                    request.parent(), "target_segment ");
+    if (!ids.ok()) return ids.status();
   }
   return CheckPage(0, request.page_token(), {request.parent(), request.filter()});
 }

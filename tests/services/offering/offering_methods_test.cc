@@ -287,6 +287,63 @@ TEST_F(OfferingMethodsTest, DecisionsFilterByStateAndOwningFunction) {
               ElementsAre(kHideKnobs, sell, sync));
 }
 
+TEST_F(OfferingMethodsTest, TheDashParentListsTheDecisionsOfEveryOfferingTargetingASegment) {
+  auto tinkerers = CreateOffering("tinkerers", ManagedPostgres(kDiy, "Tinkerers"));
+  ASSERT_TRUE(tinkerers.ok()) << Describe(tinkerers.status);
+  auto one_click = CreateOffering("one-click-postgres", ManagedPostgres(kOneClick, "One click"));
+  ASSERT_TRUE(one_click.ok()) << Describe(one_click.status);
+  v1::Decision accepted = MarkerDecision();
+  accepted.set_state(v1::Decision::ACCEPTED);
+  ASSERT_TRUE(CreateDecision(tinkerers.value.name(), "expose-knobs", accepted).ok());
+  ASSERT_TRUE(CreateDecision(one_click.value.name(), "one-button", accepted).ok());
+  v1::Decision proposed = MarkerDecision();
+  proposed.set_state(v1::Decision::PROPOSED);
+  ASSERT_TRUE(CreateDecision(tinkerers.value.name(), "maybe", proposed).ok());
+  const std::string every = std::string(kAcme) + "/offerings/-";
+  const std::string expose = tinkerers.value.name() + "/decisions/expose-knobs";
+  const std::string maybe = tinkerers.value.name() + "/decisions/maybe";
+  const std::string button = one_click.value.name() + "/decisions/one-button";
+
+  EXPECT_THAT(AllDecisionNames(every), ElementsAre(kHideKnobs, expose, button, maybe));
+  EXPECT_THAT(AllDecisionNames(every, "", 1), ElementsAre(kHideKnobs, expose, button, maybe));
+  const std::string accepted_for_diy = "state = ACCEPTED AND " + TargetFilter(kDiy);
+  EXPECT_THAT(AllDecisionNames(every, accepted_for_diy), ElementsAre(kHideKnobs, expose));
+  EXPECT_THAT(AllDecisionNames(every, accepted_for_diy, 1), ElementsAre(kHideKnobs, expose));
+  EXPECT_THAT(AllDecisionNames(every, TargetFilter(kOneClick)), ElementsAre(button));
+  // With one offering as the parent, the filter narrows that offering's decisions.
+  EXPECT_THAT(AllDecisionNames(kManagedPostgres, TargetFilter(kDiy)), ElementsAre(kHideKnobs));
+  EXPECT_THAT(AllDecisionNames(kManagedPostgres, TargetFilter(kOneClick)), IsEmpty());
+
+  // The filter follows the offerings' current target.
+  ASSERT_TRUE(Retarget(kManagedPostgres, kOneClick).ok());
+  EXPECT_THAT(AllDecisionNames(every, accepted_for_diy), ElementsAre(expose));
+  EXPECT_THAT(AllDecisionNames(every, TargetFilter(kOneClick)), ElementsAre(kHideKnobs, button));
+}
+
+TEST_F(OfferingMethodsTest, ATargetSegmentFilterMustNameASegmentOfTheCallersOrganization) {
+  const std::string every = std::string(kAcme) + "/offerings/-";
+  auto not_a_segment = ListDecisions(every, TargetFilter(kManagedPostgres));
+  EXPECT_EQ(not_a_segment.code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << Describe(not_a_segment.status);
+  EXPECT_THAT(ViolatedFields(not_a_segment.status), ElementsAre("filter"));
+  auto globex = ListDecisions(
+      every, TargetFilter("organizations/globex/markets/cloud-databases/segments/diy-power-users"));
+  EXPECT_EQ(globex.code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(globex.status);
+  EXPECT_EQ(ErrorReason(globex.status), "WRONG_ORGANIZATION");
+  auto unknown_key = ListDecisions(every, "target = \"x\"");
+  EXPECT_EQ(unknown_key.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // Another organization's "-" is refused like its offerings.
+  auto other = ListDecisions("organizations/globex/offerings/-", "", 0, "", kAcmeViewer);
+  EXPECT_EQ(other.code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(other.status);
+  // A page token is bound to its parent and filter.
+  ASSERT_TRUE(CreateDecision(kManagedPostgres, "second", MarkerDecision()).ok());
+  auto first = ListDecisions(every, "", 1);
+  ASSERT_TRUE(first.ok()) << Describe(first.status);
+  ASSERT_FALSE(first.value.next_page_token().empty());
+  auto replayed = ListDecisions(every, TargetFilter(kDiy), 1, first.value.next_page_token());
+  EXPECT_EQ(replayed.code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(replayed.status);
+}
+
 TEST_F(OfferingMethodsTest, DecisionsOfAMissingOfferingAreNotFound) {
   EXPECT_EQ(ListDecisions("organizations/acme/offerings/nothing").code(),
             grpc::StatusCode::NOT_FOUND);
