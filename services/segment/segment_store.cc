@@ -5,69 +5,76 @@
 namespace throughline::segment {
 namespace {
 
-using db::FromJson;
-using db::ToJson;
 using db::ToSqlTime;
 
 constexpr char kInsertMarket[] = R"sql(
-  INSERT INTO markets (organization, market_id, uid, decision, version, body, create_time,
+  INSERT INTO markets (organization, market_id, uid, decision, version, body_pb, create_time,
                        update_time)
-  VALUES ($1, $2, $3::uuid, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)
+  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::timestamptz, $8::timestamptz)
   ON CONFLICT (organization, market_id) DO NOTHING
   RETURNING id)sql";
 constexpr char kFindMarket[] = R"sql(
-  SELECT id, body, version FROM markets WHERE organization = $1 AND market_id = $2)sql";
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb, version FROM markets
+  WHERE organization = $1 AND market_id = $2)sql";
 constexpr char kFindMarketForUpdate[] = R"sql(
-  SELECT id, body, version FROM markets
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb, version FROM markets
   WHERE organization = $1 AND market_id = $2 FOR UPDATE)sql";
 constexpr char kUpdateMarket[] = R"sql(
-  UPDATE markets SET decision = $3, version = $4, body = $5::jsonb,
+  UPDATE markets SET decision = $3, version = $4, body = NULL, body_pb = $5,
                      update_time = $6::timestamptz
   WHERE organization = $1 AND market_id = $2)sql";
 constexpr char kDeleteMarket[] = R"sql(
   DELETE FROM markets WHERE organization = $1 AND market_id = $2)sql";
 constexpr char kListMarkets[] = R"sql(
-  SELECT id, body FROM markets
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM markets
   WHERE organization = $1 AND id > $2 AND ($3 = '' OR decision = $3)
   ORDER BY id LIMIT $4)sql";
 
 constexpr char kInsertSegment[] = R"sql(
-  INSERT INTO segments (organization, market_id, segment_id, uid, targeting, revision, body,
+  INSERT INTO segments (organization, market_id, segment_id, uid, targeting, revision, body_pb,
                         create_time, update_time)
-  VALUES ($1, $2, $3, $4::uuid, $5, $6, $7::jsonb, $8::timestamptz, $9::timestamptz)
+  VALUES ($1, $2, $3, $4::uuid, $5, $6, $7, $8::timestamptz, $9::timestamptz)
   ON CONFLICT (organization, market_id, segment_id) DO NOTHING
   RETURNING id)sql";
 constexpr char kFindSegment[] = R"sql(
-  SELECT id, body FROM segments
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
   WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
 constexpr char kFindSegmentForUpdate[] = R"sql(
-  SELECT id, body FROM segments
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
   WHERE organization = $1 AND market_id = $2 AND segment_id = $3 FOR UPDATE)sql";
 constexpr char kUpdateSegment[] = R"sql(
-  UPDATE segments SET targeting = $4, revision = $5, body = $6::jsonb,
+  UPDATE segments SET targeting = $4, revision = $5, body = NULL, body_pb = $6,
                       update_time = $7::timestamptz
   WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
 constexpr char kDeleteSegment[] = R"sql(
   DELETE FROM segments WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
 constexpr char kLockSegmentsOfMarket[] = R"sql(
-  SELECT id, body FROM segments WHERE organization = $1 AND market_id = $2
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
+  WHERE organization = $1 AND market_id = $2
   ORDER BY id FOR UPDATE)sql";
 constexpr char kListSegments[] = R"sql(
-  SELECT id, body FROM segments
+  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
   WHERE organization = $1 AND id > $2
     AND ($3 = '' OR market_id = $3)
     AND ($4 = '' OR targeting = $4)
   ORDER BY id LIMIT $5)sql";
 
+// Rows are read as (id, body, body_pb[, version]): since migration 0002 a resource is stored
+// as serialized protobuf in body_pb; `body` is the JSON of rows written before, selected only
+// for them.
 template <typename Resource>
 std::vector<Stored<Resource>> ReadAll(const pqxx::result& rows) {
   std::vector<Stored<Resource>> stored(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     stored[i].key = rows[i][0].as<int64_t>();
-    FromJson(rows[i][1], &stored[i].resource);
-    if (rows.columns() > 2) stored[i].version = rows[i][2].as<int64_t>();
+    db::FromStored(rows[i][1], rows[i][2], &stored[i].resource);
+    if (rows.columns() > 3) stored[i].version = rows[i][3].as<int64_t>();
   }
   return stored;
+}
+
+pqxx::binarystring Binary(const google::protobuf::Message& resource) {
+  return pqxx::binarystring(resource.SerializeAsString());
 }
 
 template <typename Resource>
@@ -82,7 +89,7 @@ bool SegmentStore::InsertMarket(pqxx::work& tx, const std::string& organization,
                                 const std::string& market_id, int64_t version,
                                 const v1::Market& market) {
   return !tx.exec_params(kInsertMarket, organization, market_id, market.uid(),
-                         v1::Market::Decision_Name(market.decision()), version, ToJson(market),
+                         v1::Market::Decision_Name(market.decision()), version, Binary(market),
                          ToSqlTime(market.create_time()), ToSqlTime(market.update_time()))
               .empty();
 }
@@ -99,7 +106,7 @@ void SegmentStore::UpdateMarket(pqxx::work& tx, const std::string& organization,
                                 const std::string& market_id, int64_t version,
                                 const v1::Market& market) {
   tx.exec_params0(kUpdateMarket, organization, market_id,
-                  v1::Market::Decision_Name(market.decision()), version, ToJson(market),
+                  v1::Market::Decision_Name(market.decision()), version, Binary(market),
                   ToSqlTime(market.update_time()));
 }
 
@@ -121,7 +128,7 @@ bool SegmentStore::InsertSegment(pqxx::work& tx, const std::string& organization
                                  const v1::Segment& segment) {
   return !tx.exec_params(kInsertSegment, organization, market_id, segment_id, segment.uid(),
                          v1::Segment::Targeting_Name(segment.targeting()), segment.revision(),
-                         ToJson(segment), ToSqlTime(segment.create_time()),
+                         Binary(segment), ToSqlTime(segment.create_time()),
                          ToSqlTime(segment.update_time()))
               .empty();
 }
@@ -140,7 +147,7 @@ void SegmentStore::UpdateSegment(pqxx::work& tx, const std::string& organization
                                  const v1::Segment& segment) {
   tx.exec_params0(kUpdateSegment, organization, market_id, segment_id,
                   v1::Segment::Targeting_Name(segment.targeting()), segment.revision(),
-                  ToJson(segment), ToSqlTime(segment.update_time()));
+                  Binary(segment), ToSqlTime(segment.update_time()));
 }
 
 void SegmentStore::DeleteSegment(pqxx::work& tx, const std::string& organization,

@@ -5,6 +5,8 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/db/proto_json.h"
+#include "pqxx/pqxx"
 #include "tests/services/segment/segment_fixture.h"
 
 namespace throughline::segment::testing {
@@ -397,6 +399,56 @@ TEST_F(SegmentCrudTest, DeletedSegmentIdCanBeCreatedAgainAsANewResource) {
   EXPECT_NE(second.uid(), first.uid());
   EXPECT_NE(second.etag(), first.etag());
   EXPECT_EQ(second.revision(), 1);
+}
+
+// ----------------------------------------------------------------------------- storage
+
+// Markets and segments written before migration 0002 have their JSON body and no body_pb: they
+// are read from the JSON, unchanged, and their next write stores them as protobuf.
+TEST_F(SegmentCrudTest, ResourcesStoredAsJsonBeforeMigration2AreReadUnchanged) {
+  const v1::Market market = MustCreateMarket("cloud-databases");
+  const v1::Segment segment = MustCreateSegment(market.name(), "diy-power-users");
+  {
+    pqxx::connection connection(database_url());
+    pqxx::work tx(connection);
+    EXPECT_EQ(tx.exec_params0("UPDATE segment.markets SET body = $1::jsonb, body_pb = NULL "
+                              "WHERE uid = $2::uuid",
+                              db::ToJson(market), market.uid())
+                  .affected_rows(),
+              1u);
+    EXPECT_EQ(tx.exec_params0("UPDATE segment.segments SET body = $1::jsonb, body_pb = NULL "
+                              "WHERE uid = $2::uuid",
+                              db::ToJson(segment), segment.uid())
+                  .affected_rows(),
+              1u);
+    tx.commit();
+  }
+  EXPECT_THAT(GetMarket(kAcmeViewer, market.name()).value, EqualsProto(market));
+  EXPECT_THAT(AllMarkets(), ElementsAre(EqualsProto(market)));
+  EXPECT_THAT(GetSegment(kAcmeViewer, segment.name()).value, EqualsProto(segment));
+  EXPECT_THAT(AllSegments(), ElementsAre(EqualsProto(segment)));
+
+  v1::Segment changed = segment;
+  changed.set_description("Rewritten after the migration.");
+  auto updated = UpdateSegment(kAcmeEditor, changed, {"description"});
+  ASSERT_TRUE(updated.ok()) << Describe(updated.status);
+  EXPECT_EQ(updated.value.revision(), segment.revision() + 1);
+  EXPECT_THAT(GetSegment(kAcmeViewer, segment.name()).value, EqualsProto(updated.value));
+  v1::Market rationale = market;
+  rationale.set_rationale("Still worth it.");
+  auto market_updated = UpdateMarket(kAcmeEditor, rationale, {"rationale"});
+  ASSERT_TRUE(market_updated.ok()) << Describe(market_updated.status);
+  pqxx::connection connection(database_url());
+  pqxx::work tx(connection);
+  for (const char* table : {"segment.markets", "segment.segments"}) {
+    SCOPED_TRACE(table);
+    const auto row = tx.exec1(
+        absl::StrCat("SELECT count(*) FILTER (WHERE body IS NULL AND body_pb IS NOT NULL), "
+                     "count(*) FROM ",
+                     table));
+    EXPECT_EQ(row[0].as<int>(), 1);
+    EXPECT_EQ(row[1].as<int>(), 1);
+  }
 }
 
 }  // namespace
