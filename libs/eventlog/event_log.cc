@@ -1,6 +1,5 @@
 #include "libs/eventlog/event_log.h"
 
-#include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -17,23 +16,28 @@ namespace {
 
 using io::cloudevents::v1::CloudEvent;
 
-// Reserves the next $1 positions, in commit order: the row lock taken here is held until this
-// transaction commits, so the next writer takes its positions only after this one's events
-// are visible (platform migration 0003). Returns the last reserved position.
-constexpr char kReservePositions[] = R"sql(
-  UPDATE event_log_head SET position = position + $1 RETURNING position)sql";
-// One row per element of the arrays; $9 is the first reserved position. Each audience element
-// is itself an array literal; the events' bytes come as one binary parameter (db::BinaryColumn).
-constexpr char kInsert[] = R"sql(
-  INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
-  SELECT organization, event_id::uuid, type, subject, substring($5::bytea FROM start FOR length),
-         audience::text[], $9 + ordinality - 1
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::int[], $7::int[], $8::text[])
-       WITH ORDINALITY
-       AS e(organization, event_id, type, subject, start, length, audience, ordinality))sql";
-constexpr char kNotify[] = R"sql(
-  SELECT pg_notify($1, organization) FROM unnest($2::text[]) AS organization)sql";
-
+// One statement appends a batch. It reserves the next positions in commit order: the row lock
+// of event_log_head taken here is held until this transaction commits, so the next writer
+// takes its positions only after this one's events are visible (platform migration 0003).
+// It inserts one row per element of the arrays
+// (each audience element is itself an array literal; the events' bytes come as one binary
+// parameter, db::BinaryColumn) and notifies each organization's listeners, which PostgreSQL
+// delivers at commit. One round trip instead of three: a small write is mostly round trips.
+constexpr char kAppend[] = R"sql(
+  WITH head AS (
+    UPDATE event_log_head SET position = position + $9 RETURNING position - $9 AS before
+  ), appended AS (
+    INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
+    SELECT e.organization, e.event_id::uuid, e.type, e.subject,
+           substring($5::bytea FROM e.start FOR e.length), e.audience::text[],
+           head.before + e.ordinality
+    FROM head,
+         unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::int[], $7::int[], $8::text[])
+         WITH ORDINALITY
+         AS e(organization, event_id, type, subject, start, length, audience, ordinality)
+    RETURNING organization
+  )
+  SELECT pg_notify($10, organization) FROM (SELECT DISTINCT organization FROM appended) AS woken)sql";
 constexpr char kRead[] = R"sql(
   SELECT position, event FROM event_log
   WHERE ($1 = '' OR organization = $1)
@@ -104,7 +108,6 @@ void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events
   if (events.empty()) return;
   db::ArrayLiteral organizations, ids, types, subjects, audiences;
   db::BinaryColumn bodies;
-  std::set<std::string> woken;
   for (const PendingEvent& pending : events) {
     organizations.AddText(pending.organization);
     ids.AddText(pending.event.id());
@@ -112,15 +115,10 @@ void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events
     subjects.AddText(pending.subject);
     bodies.Add(pending.event.SerializeAsString());
     audiences.AddText(db::TextArray(pending.audience));
-    woken.insert(pending.organization);
   }
-  const int64_t count = static_cast<int64_t>(events.size());
-  const int64_t last = tx.exec_params1(kReservePositions, count)[0].as<int64_t>();
-  tx.exec_params0(kInsert, organizations.str(), ids.str(), types.str(), subjects.str(),
-                  bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
-                  last - count + 1);
-  tx.exec_params(kNotify, channel_,
-                 db::TextArray(std::vector<std::string>(woken.begin(), woken.end())));
+  tx.exec_params(kAppend, organizations.str(), ids.str(), types.str(), subjects.str(),
+                 bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
+                 static_cast<int64_t>(events.size()), channel_);
 }
 
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,

@@ -129,9 +129,10 @@ constexpr char kLockOverdueTasks[] = R"sql(
   WHERE due_time < $1::timestamptz AND state IN ('OPEN', 'ACKNOWLEDGED') AND NOT escalated
   ORDER BY due_time LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
 
-constexpr char kClaimEvent[] = R"sql(
-  INSERT INTO inbox (source, event_id) VALUES ($1, $2)
-  ON CONFLICT DO NOTHING RETURNING 1)sql";
+constexpr char kClaimEvents[] = R"sql(
+  INSERT INTO inbox (source, event_id)
+  SELECT source, event_id FROM unnest($1::text[], $2::text[]) AS e(source, event_id)
+  ON CONFLICT DO NOTHING RETURNING source, event_id)sql";
 constexpr char kCursor[] = R"sql(
   SELECT cursor FROM subscription_cursors WHERE subscription = $1)sql";
 constexpr char kSetCursor[] = R"sql(
@@ -185,6 +186,30 @@ void AlignmentStore::EnsureDefaultFunctions(pqxx::work& tx, const std::string& o
     function.set_etag(api::MakeEtag(function.uid(), 1));
     InsertFunction(tx, organization, defaults.id, function);
   }
+}
+
+std::vector<v1::Function> AlignmentStore::AllFunctions(pqxx::work& tx,
+                                                       const std::string& organization,
+                                                       absl::Time now) {
+  constexpr int kMaxFunctions = 10'000;
+  auto read = [&] {
+    std::vector<v1::Function> functions;
+    for (auto& stored : ListFunctions(tx, organization, 0, kMaxFunctions)) {
+      functions.push_back(std::move(stored.resource));
+    }
+    return functions;
+  };
+  std::vector<v1::Function> functions = read();
+  std::set<std::string> ids;
+  for (const auto& function : functions) {
+    ids.insert(function.name().substr(function.name().rfind('/') + 1));
+  }
+  for (const auto& defaults : DefaultFunctions()) {
+    if (ids.contains(defaults.id)) continue;
+    EnsureDefaultFunctions(tx, organization, now);
+    return read();
+  }
+  return functions;
 }
 
 bool AlignmentStore::InsertFunction(pqxx::work& tx, const std::string& organization,
@@ -358,9 +383,20 @@ std::vector<Stored<v1::Task>> AlignmentStore::LockOverdueTasks(pqxx::work& tx, a
       tx.exec_params(kLockOverdueTasks, ToSqlTime(api::ToTimestamp(now)), limit));
 }
 
-bool AlignmentStore::ClaimEvent(pqxx::work& tx, const std::string& source,
-                                const std::string& event_id) {
-  return !tx.exec_params(kClaimEvent, source, event_id).empty();
+std::vector<bool> AlignmentStore::ClaimEvents(
+    pqxx::work& tx, const std::vector<std::pair<std::string, std::string>>& events) {
+  db::ArrayLiteral sources, ids;
+  for (const auto& [source, id] : events) {
+    sources.AddText(source);
+    ids.AddText(id);
+  }
+  std::set<std::pair<std::string, std::string>> claimed;
+  for (const auto& row : tx.exec_params(kClaimEvents, sources.str(), ids.str())) {
+    claimed.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+  }
+  std::vector<bool> first;
+  for (const auto& event : events) first.push_back(claimed.erase(event) > 0);  // once each
+  return first;
 }
 
 std::string AlignmentStore::Cursor(pqxx::transaction_base& tx, const std::string& subscription) {

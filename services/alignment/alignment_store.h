@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -50,6 +51,10 @@ class AlignmentStore {
   static std::vector<Stored<v1::Function>> ListFunctions(pqxx::transaction_base& tx,
                                                          const std::string& organization,
                                                          int64_t after_key, int limit);
+  // Every function of `organization` (up to 10,000), the defaults among them: one statement
+  // when the defaults exist, which is every time but the first.
+  static std::vector<v1::Function> AllFunctions(pqxx::work& tx, const std::string& organization,
+                                                absl::Time now);
 
   // Commitments, keyed by offering name and function id.
   static bool InsertCommitment(pqxx::work& tx, const std::string& organization,
@@ -109,8 +114,10 @@ class AlignmentStore {
   // Unescalated tasks past their due time, locked (skipping rows other sweepers hold).
   static std::vector<Stored<v1::Task>> LockOverdueTasks(pqxx::work& tx, absl::Time now, int limit);
 
-  // Subscriptions: false when the event was processed already.
-  static bool ClaimEvent(pqxx::work& tx, const std::string& source, const std::string& event_id);
+  // Subscriptions: records (source, event id) pairs as processed, in one statement. For each,
+  // whether this was the first time (false for one processed before, or listed earlier).
+  static std::vector<bool> ClaimEvents(
+      pqxx::work& tx, const std::vector<std::pair<std::string, std::string>>& events);
   static std::string Cursor(pqxx::transaction_base& tx, const std::string& subscription);
   static void SetCursor(pqxx::work& tx, const std::string& subscription, const std::string& cursor);
 };

@@ -224,9 +224,37 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
   const absl::Time deadline = clock_() + kContextTimeout;
   std::vector<int> created(events.size());
   absl::Status written = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) {
+    // What the events of the batch share is done once for all of them: the inbox claims, the
+    // offering locks, the organizations' functions and the append of every task event. Under
+    // load a round trip costs about a millisecond, and the events of a batch are usually
+    // small (BENCHMARKS.md, latency).
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (const ReadyEvent& ready : events)
+      ids.emplace_back(ready.event->source(), ready.event->id());
+    const std::vector<bool> first = AlignmentStore::ClaimEvents(tx, ids);
+    std::set<std::string> offerings;
+    std::map<std::string, std::vector<v1::Function>> functions;  // by organization
+    const absl::Time now = clock_();
     for (size_t i = 0; i < events.size(); ++i) {
-      created[i] = WriteTasks(tx, *events[i].event, *events[i].prepared);
+      const std::optional<TriggerPlan>& plan = events[i].prepared->plan;
+      if (!first[i] || !plan || plan->offerings.empty()) continue;
+      for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
+      functions[plan->organization];
     }
+    // The segment and offering subscriptions run concurrently: without this, two triggers
+    // for one offering could each miss the other's new task and leave two open tasks for
+    // one function.
+    if (!offerings.empty()) AlignmentStore::LockOfferingTasks(tx, offerings);
+    for (auto& [organization, list] : functions) {
+      list = AlignmentStore::AllFunctions(tx, organization, now);
+    }
+    std::vector<eventlog::EventLog::PendingEvent> task_events;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::optional<TriggerPlan>& plan = events[i].prepared->plan;
+      if (!first[i] || !plan || plan->offerings.empty()) continue;
+      created[i] = WriteTasks(tx, *plan, functions[plan->organization], now, task_events);
+    }
+    task_log_.AppendAll(tx, task_events);
     AlignmentStore::SetCursor(tx, subscription, cursor);
     return absl::OkStatus();
   });
@@ -242,72 +270,57 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
   return absl::OkStatus();
 }
 
-int EventProcessor::WriteTasks(pqxx::work& tx, const CloudEvent& event, const Prepared& prepared) {
-  const std::optional<TriggerPlan>& plan = prepared.plan;
-  int created = 0;
-  const bool first = AlignmentStore::ClaimEvent(tx, event.source(), event.id());
-  if (first && plan && !plan->offerings.empty()) {
-    const absl::Time now = clock_();
-    // The segment and offering subscriptions run concurrently: without this, two triggers
-    // for one offering could each miss the other's new task and leave two open tasks for
-    // one function.
-    std::set<std::string> offerings;
-    for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
-    AlignmentStore::LockOfferingTasks(tx, offerings);
-    AlignmentStore::EnsureDefaultFunctions(tx, plan->organization, now);
-    std::vector<v1::Function> functions;
-    std::vector<std::string> function_ids;
-    for (auto& stored : AlignmentStore::ListFunctions(tx, plan->organization, 0, 10'000)) {
-      function_ids.push_back(IdOf(stored.resource.name()));
-      functions.push_back(std::move(stored.resource));
-    }
-    // Older unresolved tasks of these offerings and functions are about stale strategy: the
-    // new tasks replace them. Every statement below covers the whole fan-out at once.
-    std::map<std::pair<std::string, std::string>, std::vector<Stored<v1::Task>>> older;
-    for (auto& stale : AlignmentStore::LockUnresolvedTasks(
-             tx, plan->organization, std::vector<std::string>(offerings.begin(), offerings.end()),
-             function_ids)) {
-      older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(
-          std::move(stale));
-    }
-    thread_local absl::BitGen random;
-    std::vector<v1::Task> tasks = Tasks(*plan, functions);
-    std::vector<AlignmentStore::TaskWrite> inserts;
-    for (v1::Task& task : tasks) {
-      const std::string task_id = api::NewUuid(random);
-      task.set_name(absl::StrCat("organizations/", plan->organization, "/tasks/", task_id));
-      task.set_uid(api::NewUuid(random));
-      *task.mutable_create_time() = api::ToTimestamp(now);
-      *task.mutable_update_time() = api::ToTimestamp(now);
-      task.set_etag(api::MakeEtag(task.uid(), 1));
-      inserts.push_back({task_id, 1, &task});
-    }
-    const std::set<std::string> inserted =
-        AlignmentStore::InsertTasks(tx, plan->organization, inserts);
-    // Each new task's event, then the events of the tasks it supersedes.
-    std::deque<v1::Task> superseded;  // stable addresses for the TaskWrites
-    std::vector<AlignmentStore::TaskWrite> updates;
-    std::vector<eventlog::EventLog::PendingEvent> events;
-    for (const v1::Task& task : tasks) {
-      if (!inserted.contains(IdOf(task.name()))) continue;  // created by an earlier delivery
-      ++created;
-      events.push_back(TaskEvent(task_log_, plan->organization, nullptr, task, 1, now));
-      auto stale_tasks = older.find({task.offering(), IdOf(task.function())});
-      if (stale_tasks == older.end()) continue;
-      for (const auto& stale : stale_tasks->second) {
-        v1::Task& after = superseded.emplace_back(stale.resource);
-        after.set_state(v1::Task::SUPERSEDED);
-        after.set_superseded_by(task.name());
-        *after.mutable_update_time() = api::ToTimestamp(now);
-        after.set_etag(api::MakeEtag(after.uid(), stale.version + 1));
-        updates.push_back({IdOf(after.name()), stale.version + 1, &after});
-        events.push_back(TaskEvent(task_log_, plan->organization, &stale.resource, after,
-                                   stale.version + 1, now));
-      }
-    }
-    AlignmentStore::UpdateTasks(tx, plan->organization, updates);
-    task_log_.AppendAll(tx, events);
+int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
+                               const std::vector<v1::Function>& functions, absl::Time now,
+                               std::vector<eventlog::EventLog::PendingEvent>& events) {
+  std::set<std::string> offerings;
+  for (const auto& affected : plan.offerings) offerings.insert(affected.offering.name());
+  std::vector<std::string> function_ids;
+  for (const auto& function : functions) function_ids.push_back(IdOf(function.name()));
+  // Older unresolved tasks of these offerings and functions are about stale strategy: the
+  // new tasks replace them. Every statement below covers the whole fan-out at once.
+  std::map<std::pair<std::string, std::string>, std::vector<Stored<v1::Task>>> older;
+  for (auto& stale : AlignmentStore::LockUnresolvedTasks(
+           tx, plan.organization, std::vector<std::string>(offerings.begin(), offerings.end()),
+           function_ids)) {
+    older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(std::move(stale));
   }
+  thread_local absl::BitGen random;
+  std::vector<v1::Task> tasks = Tasks(plan, functions);
+  std::vector<AlignmentStore::TaskWrite> inserts;
+  for (v1::Task& task : tasks) {
+    const std::string task_id = api::NewUuid(random);
+    task.set_name(absl::StrCat("organizations/", plan.organization, "/tasks/", task_id));
+    task.set_uid(api::NewUuid(random));
+    *task.mutable_create_time() = api::ToTimestamp(now);
+    *task.mutable_update_time() = api::ToTimestamp(now);
+    task.set_etag(api::MakeEtag(task.uid(), 1));
+    inserts.push_back({task_id, 1, &task});
+  }
+  const std::set<std::string> inserted =
+      AlignmentStore::InsertTasks(tx, plan.organization, inserts);
+  // Each new task's event, then the events of the tasks it supersedes.
+  int created = 0;
+  std::deque<v1::Task> superseded;  // stable addresses for the TaskWrites
+  std::vector<AlignmentStore::TaskWrite> updates;
+  for (const v1::Task& task : tasks) {
+    if (!inserted.contains(IdOf(task.name()))) continue;  // created by an earlier delivery
+    ++created;
+    events.push_back(TaskEvent(task_log_, plan.organization, nullptr, task, 1, now));
+    auto stale_tasks = older.find({task.offering(), IdOf(task.function())});
+    if (stale_tasks == older.end()) continue;
+    for (const auto& stale : stale_tasks->second) {
+      v1::Task& after = superseded.emplace_back(stale.resource);
+      after.set_state(v1::Task::SUPERSEDED);
+      after.set_superseded_by(task.name());
+      *after.mutable_update_time() = api::ToTimestamp(now);
+      after.set_etag(api::MakeEtag(after.uid(), stale.version + 1));
+      updates.push_back({IdOf(after.name()), stale.version + 1, &after});
+      events.push_back(
+          TaskEvent(task_log_, plan.organization, &stale.resource, after, stale.version + 1, now));
+    }
+  }
+  AlignmentStore::UpdateTasks(tx, plan.organization, updates);
   return created;
 }
 

@@ -84,10 +84,12 @@ class EventProcessor {
  private:
   absl::StatusOr<std::optional<TriggerPlan>> Plan(const io::cloudevents::v1::CloudEvent& event,
                                                   absl::Time deadline) const;
-  // The writes of one event in `tx`: its inbox claim and, the first time, its tasks, the
-  // older tasks they supersede and all their events. Returns how many tasks it created.
-  int WriteTasks(pqxx::work& tx, const io::cloudevents::v1::CloudEvent& event,
-                 const Prepared& prepared);
+  // The writes of one event's plan in `tx`, which holds the offerings' locks: its tasks for
+  // `functions` and the older tasks they supersede. Their events are added to `events`, for
+  // the caller to append. Returns how many tasks it created.
+  int WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
+                 const std::vector<v1::Function>& functions, absl::Time now,
+                 std::vector<eventlog::EventLog::PendingEvent>& events);
   // `offering` with its accepted decisions and their coherence with `segment`.
   absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
                                             std::vector<offering::v1::Decision> accepted_decisions,
