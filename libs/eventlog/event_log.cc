@@ -16,13 +16,15 @@ namespace {
 
 using io::cloudevents::v1::CloudEvent;
 
-// One statement appends a batch. It reserves the next positions in commit order: the row lock
-// of event_log_head taken here is held until this transaction commits, so the next writer
-// takes its positions only after this one's events are visible (platform migration 0003).
-// It inserts one row per element of the arrays
-// (each audience element is itself an array literal; the events' bytes come as one binary
-// parameter, db::BinaryColumn) and notifies each organization's listeners, which PostgreSQL
-// delivers at commit. One round trip instead of three: a small write is mostly round trips.
+// One statement appends a batch of $9 events, one round trip where it used to take three (a
+// small write is mostly round trips, BENCHMARKS.md):
+// - it reserves the next positions, in commit order: the row lock of event_log_head taken here
+//   is held until this transaction commits, so the next writer takes its positions only after
+//   this one's events are visible (platform migration 0003);
+// - it inserts one row per element of the arrays; each audience element is itself an array
+//   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
+// - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
+//   commit.
 constexpr char kAppend[] = R"sql(
   WITH head AS (
     UPDATE event_log_head SET position = position + $9 RETURNING position - $9 AS before
@@ -37,7 +39,8 @@ constexpr char kAppend[] = R"sql(
          AS e(organization, event_id, type, subject, start, length, audience, ordinality)
     RETURNING organization
   )
-  SELECT pg_notify($10, organization) FROM (SELECT DISTINCT organization FROM appended) AS woken)sql";
+  SELECT pg_notify($10, organization)
+  FROM (SELECT DISTINCT organization FROM appended) AS woken)sql";
 constexpr char kRead[] = R"sql(
   SELECT position, event FROM event_log
   WHERE ($1 = '' OR organization = $1)

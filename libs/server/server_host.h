@@ -104,7 +104,7 @@ class ServerHost {
 //   WaitForTerminationSignal() receives them synchronously.
 // - Turns off Abseil's mutex deadlock detection. Debian builds Abseil without NDEBUG, so every
 //   absl::Mutex (gRPC's locks among them) otherwise keeps a lock-order graph up to date on
-//   each lock and unlock: 2-4 % of a service's CPU in the profiles (BENCHMARKS.md). Tests keep
+//   each lock and unlock: about 1.5 % of segmentd's CPU in a profile (BENCHMARKS.md). Tests keep
 //   the detection on.
 void PrepareServiceProcess();
 

@@ -230,8 +230,9 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
     // load a round trip costs about a millisecond, and the events of a batch are usually
     // small (BENCHMARKS.md, latency).
     std::vector<std::pair<std::string, std::string>> ids;
-    for (const ReadyEvent& ready : events)
+    for (const ReadyEvent& ready : events) {
       ids.emplace_back(ready.event->source(), ready.event->id());
+    }
     const std::vector<bool> first = AlignmentStore::ClaimEvents(tx, ids);
     std::set<std::string> offerings;
     std::map<std::string, std::vector<v1::Function>> functions;  // by organization
@@ -334,11 +335,9 @@ int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
       AlignmentStore::InsertTasks(tx, plan.organization, inserts);
   Drafts drafts = all.get();
   if (inserted.size() != tasks.size()) drafts = draft(&inserted);
+  AlignmentStore::UpdateTasks(tx, plan.organization, drafts.updates);
   for (auto& event : drafts.events) events.push_back(std::move(event));
-  const int created = drafts.created;
-  const std::vector<AlignmentStore::TaskWrite>& updates = drafts.updates;
-  AlignmentStore::UpdateTasks(tx, plan.organization, updates);
-  return created;
+  return drafts.created;
 }
 
 }  // namespace throughline::alignment
