@@ -17,6 +17,15 @@ constexpr char kQueryCanceled[] = "57014";
 // still fails as DEADLINE_EXCEEDED from the server rather than with an invalid setting.
 constexpr absl::Duration kMinStatementTimeout = absl::Milliseconds(1);
 
+// Every error the server reports carries an SQLSTATE. A pqxx::sql_error without one comes
+// from libpq itself: a connection the server closed without a word (an immediate shutdown, a
+// crash), "server closed the connection unexpectedly", which libpqxx does not report as
+// pqxx::broken_connection. It is the same outage.
+bool IsLostConnection(const std::exception& e) {
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  return sql != nullptr && sql->sqlstate().empty();
+}
+
 bool IsRetryable(const std::exception& e) {
   return dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
          dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr;
@@ -41,7 +50,7 @@ absl::Status StatusFromException(const std::exception& e) {
         "the database connection broke during COMMIT; the outcome is unknown, read before "
         "retrying");
   }
-  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || IsLostConnection(e)) {
     return errors::Unavailable(absl::StrCat("database unavailable: ", e.what()));
   }
   if (SqlState(e) == kQueryCanceled) {
@@ -104,6 +113,12 @@ absl::Status Run(ConnectionPool& pool, absl::Time deadline, const Body& body) {
       if (committing) return last;
       // The server is gone or restarting: a fresh connection may work right away.
     } catch (const std::exception& e) {
+      if (IsLostConnection(e)) {  // handled as pqxx::broken_connection is
+        lease->MarkBroken();
+        last = StatusFromException(e);
+        if (committing) return last;
+        continue;
+      }
       last = StatusFromException(e);
       if (!IsRetryable(e)) return last;
       std::this_thread::sleep_for(absl::ToChronoMicroseconds(Backoff(attempt)));

@@ -91,5 +91,42 @@ TEST_F(ReadTest, ARolledBackTransactionKeepsTheNextCallsTimeoutRight) {
   EXPECT_EQ(TimeoutSeenBy(absl::Now() + absl::Seconds(10), false), "8192ms");
 }
 
+// A backend ended by the server (an immediate shutdown or restart, pg_terminate_backend) is
+// the database being unavailable for a moment, which callers retry; not an internal error.
+TEST_F(ReadTest, AConnectionTheServerTerminatedIsUnavailable) {
+  pqxx::connection victim(database_->url());
+  const int pid = pqxx::nontransaction(victim).exec1("SELECT pg_backend_pid()")[0].as<int>();
+  {
+    pqxx::connection killer(database_->url());
+    pqxx::nontransaction(killer).exec_params("SELECT pg_terminate_backend($1)", pid);
+  }
+  try {
+    pqxx::nontransaction(victim).exec("SELECT 1");
+    ADD_FAILURE() << "the terminated connection still answered";
+  } catch (const std::exception& e) {
+    const absl::Status status = StatusFromException(e);
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status << " (" << e.what() << ")";
+  }
+}
+
+// The same in the middle of a transaction: the attempt fails, the broken connection is not
+// given back to the pool, and the transaction runs again on a fresh one.
+TEST_F(ReadTest, ATransactionWhoseConnectionTheServerEndsRunsAgainOnAFreshConnection) {
+  int attempts = 0;
+  const absl::Status status =
+      RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+        if (++attempts == 1) {
+          const int pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+          pqxx::connection killer(database_->url());
+          pqxx::nontransaction(killer).exec_params("SELECT pg_terminate_backend($1)", pid);
+        }
+        tx.exec("SELECT 1");
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(TimeoutSeenBy(absl::Now() + absl::Seconds(10), false), "8192ms");
+}
+
 }  // namespace
 }  // namespace throughline::db
