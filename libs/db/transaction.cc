@@ -17,11 +17,12 @@ constexpr char kQueryCanceled[] = "57014";
 // still fails as DEADLINE_EXCEEDED from the server rather than with an invalid setting.
 constexpr absl::Duration kMinStatementTimeout = absl::Milliseconds(1);
 
-// Every error the server reports carries an SQLSTATE. A pqxx::sql_error without one comes
-// from libpq itself: a connection the server closed without a word (an immediate shutdown, a
-// crash), "server closed the connection unexpectedly", which libpqxx does not report as
-// pqxx::broken_connection. It is the same outage.
-bool IsLostConnection(const std::exception& e) {
+// Whether the connection is gone. Besides pqxx::broken_connection: every error the server
+// reports carries an SQLSTATE, so a pqxx::sql_error without one comes from libpq itself, for
+// a connection the server closed without a word (an immediate shutdown, a crash): "server
+// closed the connection unexpectedly". It is the same outage.
+bool IsBrokenConnection(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
   const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
   return sql != nullptr && sql->sqlstate().empty();
 }
@@ -50,7 +51,7 @@ absl::Status StatusFromException(const std::exception& e) {
         "the database connection broke during COMMIT; the outcome is unknown, read before "
         "retrying");
   }
-  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr || IsLostConnection(e)) {
+  if (IsBrokenConnection(e)) {
     return errors::Unavailable(absl::StrCat("database unavailable: ", e.what()));
   }
   if (SqlState(e) == kQueryCanceled) {
@@ -107,19 +108,13 @@ absl::Status Run(ConnectionPool& pool, absl::Time deadline, const Body& body) {
     } catch (const pqxx::in_doubt_error& e) {
       lease->MarkBroken();
       return StatusFromException(e);
-    } catch (const pqxx::broken_connection& e) {
-      lease->MarkBroken();
-      last = StatusFromException(e);
-      if (committing) return last;
-      // The server is gone or restarting: a fresh connection may work right away.
     } catch (const std::exception& e) {
-      if (IsLostConnection(e)) {  // handled as pqxx::broken_connection is
-        lease->MarkBroken();
-        last = StatusFromException(e);
-        if (committing) return last;
-        continue;
-      }
       last = StatusFromException(e);
+      if (IsBrokenConnection(e)) {
+        lease->MarkBroken();
+        if (committing) return last;
+        continue;  // the server is gone or restarting: a fresh connection may work right away
+      }
       if (!IsRetryable(e)) return last;
       std::this_thread::sleep_for(absl::ToChronoMicroseconds(Backoff(attempt)));
     }

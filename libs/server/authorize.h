@@ -37,7 +37,7 @@ inline absl::StatusOr<std::vector<std::string>> AuthorizedFilterName(
   auto ids = AuthorizedName(call, pattern, name, "filter", auth::Access::kRead);
   if (!ids.ok()) return ids.status();
   for (size_t i = 0; i < parent_ids.size() && i < ids->size(); ++i) {
-    if (parent_ids[i] != "-" && parent_ids[i] != (*ids)[i]) {
+    if (parent_ids[i] != api::kWildcard && parent_ids[i] != (*ids)[i]) {
       return errors::InvalidField(
           "filter", absl::StrCat(what, "\"", name, "\" is not under parent \"", parent, "\""));
     }

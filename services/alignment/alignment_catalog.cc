@@ -631,8 +631,7 @@ absl::Status AlignmentCatalog::GetAlignmentStatus(const server::CallContext& cal
   std::map<std::string, v1::Task> latest;
   std::map<std::string, v1::Commitment> commitments;
   absl::Status read = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
-    AlignmentStore::EnsureDefaultFunctions(tx, organization, clock_());
-    functions = ReadFunctions(tx, organization);
+    functions = AlignmentStore::AllFunctions(tx, organization, clock_());
     latest.clear();
     for (auto& task : AlignmentStore::LatestTasks(tx, organization, request.offering())) {
       latest[task.resource.function()] = std::move(task.resource);

@@ -202,7 +202,7 @@ std::vector<v1::Function> AlignmentStore::AllFunctions(pqxx::work& tx,
   std::vector<v1::Function> functions = read();
   std::set<std::string> ids;
   for (const auto& function : functions) {
-    ids.insert(function.name().substr(function.name().rfind('/') + 1));
+    ids.insert(IdOf(function.name()));
   }
   for (const auto& defaults : DefaultFunctions()) {
     if (ids.contains(defaults.id)) continue;

@@ -234,12 +234,14 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
       ids.emplace_back(ready.event->source(), ready.event->id());
     }
     const std::vector<bool> first = AlignmentStore::ClaimEvents(tx, ids);
+    std::vector<size_t> with_tasks;  // the events processed for the first time that have tasks
     std::set<std::string> offerings;
     std::map<std::string, std::vector<v1::Function>> functions;  // by organization
     const absl::Time now = clock_();
     for (size_t i = 0; i < events.size(); ++i) {
       const std::optional<TriggerPlan>& plan = events[i].prepared->plan;
       if (!first[i] || !plan || plan->offerings.empty()) continue;
+      with_tasks.push_back(i);
       for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
       functions[plan->organization];
     }
@@ -251,10 +253,9 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
       list = AlignmentStore::AllFunctions(tx, organization, now);
     }
     std::vector<eventlog::EventLog::PendingEvent> task_events;
-    for (size_t i = 0; i < events.size(); ++i) {
-      const std::optional<TriggerPlan>& plan = events[i].prepared->plan;
-      if (!first[i] || !plan || plan->offerings.empty()) continue;
-      created[i] = WriteTasks(tx, *plan, functions[plan->organization], now, task_events);
+    for (size_t i : with_tasks) {
+      const TriggerPlan& plan = *events[i].prepared->plan;
+      created[i] = WriteTasks(tx, plan, functions[plan.organization], now, task_events);
     }
     task_log_.AppendAll(tx, task_events);
     AlignmentStore::SetCursor(tx, subscription, cursor);

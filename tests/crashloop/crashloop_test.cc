@@ -96,11 +96,9 @@ class CrashLoopTest : public ::testing::Test {
               << " (rerun: THROUGHLINE_CRASHLOOP_SEED=" << seed_ << ")" << std::endl;
     RecordProperty("seed", std::to_string(seed_));
 
-    std::string pattern = ::testing::TempDir() + "throughline-crashloop-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp " << pattern;
-    dir_ = pattern;
-    // The cluster's owner (postgres, when running as root) must reach the cluster directory.
-    chmod(dir_.c_str(), 0755);
+    auto dir = MakeClusterDirectory(::testing::TempDir() + "throughline-crashloop-XXXXXX");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *dir;
     cluster_ =
         std::make_unique<PrivateCluster>(THROUGHLINE_TOOLS_PG, dir_ + "/pg", dir_ + "/pg-tool.log");
     const absl::Status started = cluster_->Start();

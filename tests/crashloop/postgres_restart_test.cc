@@ -5,8 +5,6 @@
 // connection and runs again on a fresh one. (The crash loop found this: 7-11 INTERNAL answers
 // per run, each logged as a database error.)
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <memory>
@@ -25,12 +23,9 @@ namespace {
 class PostgresRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "throughline-pg-restart-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp " << pattern;
-    dir_ = pattern;
-    // The cluster's owner (postgres, when running as root) must reach the cluster directory,
-    // or tools/pg puts the cluster under /tmp, where removing dir_ would not remove it.
-    chmod(dir_.c_str(), 0755);
+    auto dir = MakeClusterDirectory(::testing::TempDir() + "throughline-pg-restart-XXXXXX");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *dir;
     cluster_ =
         std::make_unique<PrivateCluster>(THROUGHLINE_TOOLS_PG, dir_ + "/pg", dir_ + "/pg-tool.log");
     const absl::Status started = cluster_->Start();

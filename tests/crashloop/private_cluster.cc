@@ -1,10 +1,12 @@
 #include "tests/crashloop/private_cluster.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -65,6 +67,14 @@ absl::Status PrivateCluster::Start() {
 }
 
 absl::Status PrivateCluster::Stop() { return Run("stop"); }
+
+absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern) {
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", strerror(errno)));
+  }
+  chmod(pattern.c_str(), 0755);
+  return pattern;
+}
 
 absl::Status PrivateCluster::RestartFast() {
   if (absl::Status stopped = Stop(); !stopped.ok()) return stopped;

@@ -7,9 +7,16 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace throughline::crashloop {
+
+// Creates a fresh directory from `pattern` (ending in XXXXXX, as for mkdtemp) for a test's
+// cluster and logs, readable by the cluster's owner (postgres, when running as root):
+// otherwise tools/pg puts the cluster under /tmp, where removing the directory would not
+// remove it.
+absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern);
 
 class PrivateCluster {
  public:
