@@ -82,13 +82,15 @@ absl::StatusOr<std::vector<std::string>> ParseName(std::string_view pattern, std
   }
   const std::vector<std::string_view> expected = Segments(pattern);
   const std::vector<std::string_view> actual = Segments(name);
-  const std::string mismatch =
-      absl::StrCat("expected ", errors::Quote(pattern), ", got ", errors::Quote(name));
-  if (expected.size() != actual.size()) return errors::InvalidField(std::string(field), mismatch);
+  // Built only for a wrong name: GetSegment parses a name on every call.
+  auto mismatch = [&] {
+    return errors::InvalidField(
+        std::string(field),
+        absl::StrCat("expected ", errors::Quote(pattern), ", got ", errors::Quote(name)));
+  };
+  if (expected.size() != actual.size()) return mismatch();
   for (size_t i = 0; i < expected.size(); ++i) {
-    if (!IsVariable(expected[i]) && expected[i] != actual[i]) {
-      return errors::InvalidField(std::string(field), mismatch);
-    }
+    if (!IsVariable(expected[i]) && expected[i] != actual[i]) return mismatch();
   }
 
   std::vector<std::string> ids;

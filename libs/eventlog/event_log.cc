@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/api/uuid.h"
+#include "libs/db/prepared.h"
 #include "libs/db/sql_array.h"
 #include "libs/db/transaction.h"
 #include "libs/errors/errors.h"
@@ -25,7 +26,7 @@ using io::cloudevents::v1::CloudEvent;
 //   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
 // - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
 //   commit.
-constexpr char kAppend[] = R"sql(
+constexpr db::PreparedStatement kAppend{"append_events", R"sql(
   WITH head AS (
     UPDATE event_log_head SET position = position + $9 RETURNING position - $9 AS before
   ), appended AS (
@@ -40,7 +41,7 @@ constexpr char kAppend[] = R"sql(
     RETURNING organization
   )
   SELECT pg_notify($10, organization)
-  FROM (SELECT DISTINCT organization FROM appended) AS woken)sql";
+  FROM (SELECT DISTINCT organization FROM appended) AS woken)sql"};
 constexpr char kRead[] = R"sql(
   SELECT position, event FROM event_log
   WHERE ($1 = '' OR organization = $1)
@@ -119,9 +120,9 @@ void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events
     bodies.Add(pending.event.SerializeAsString());
     audiences.AddText(db::TextArray(pending.audience));
   }
-  tx.exec_params(kAppend, organizations.str(), ids.str(), types.str(), subjects.str(),
-                 bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
-                 static_cast<int64_t>(events.size()), channel_);
+  db::ExecPrepared(tx, kAppend, organizations.str(), ids.str(), types.str(), subjects.str(),
+                   bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
+                   static_cast<int64_t>(events.size()), channel_);
 }
 
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -74,6 +75,29 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
         reactor->Finish(runtime.Complete(*context, status));
       });
   if (!queued) reactor->Finish(errors::ToGrpcStatus(Overloaded()));
+  return reactor;
+}
+
+// Finishes a call served by ServeUnaryAsync: called once with the handler's status, from any
+// thread.
+using Done = std::function<void(const absl::Status& status)>;
+
+// Serves a unary RPC whose handler does not block: authenticates, then calls
+// `handler(const CallContext&, Done) -> void` on the gRPC thread. The handler only starts its
+// work (e.g. queues a read on a db::ReadCoalescer, whose threads do the waiting) and returns;
+// whoever completes the work fills the response and calls `Done`. No worker is taken.
+template <typename Handler>
+grpc::ServerUnaryReactor* ServeUnaryAsync(grpc::CallbackServerContext* context,
+                                          const CallRuntime& runtime, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallContext> call = runtime.Begin(*context);
+  if (!call.ok()) {
+    reactor->Finish(errors::ToGrpcStatus(call.status()));
+    return reactor;
+  }
+  handler(*call, [context, reactor, &runtime](const absl::Status& status) {
+    reactor->Finish(runtime.Complete(*context, status));
+  });
   return reactor;
 }
 

@@ -5,6 +5,7 @@
 #include "libs/api/etag.h"
 #include "libs/api/resources.h"
 #include "libs/api/uuid.h"
+#include "libs/db/prepared.h"
 #include "libs/db/proto_json.h"
 #include "libs/db/sql_array.h"
 #include "services/alignment/functions.h"
@@ -16,6 +17,9 @@ using db::FromJson;
 using db::ToJson;
 using db::ToSqlTime;
 
+// The statements of the event and fan-out paths are prepared (db::PreparedStatement: planned
+// once per connection); those with optional filters (`$3 = '' OR owner = $3`), whose good plan
+// depends on the values, are planned on every call.
 constexpr char kInsertFunction[] = R"sql(
   INSERT INTO functions (organization, function_id, uid, version, body, create_time,
                          update_time)
@@ -36,9 +40,9 @@ constexpr char kUpdateFunction[] = R"sql(
   WHERE organization = $1 AND function_id = $2)sql";
 constexpr char kDeleteFunction[] = R"sql(
   DELETE FROM functions WHERE organization = $1 AND function_id = $2)sql";
-constexpr char kListFunctions[] = R"sql(
+constexpr db::PreparedStatement kListFunctions{"list_functions", R"sql(
   SELECT id, body, version FROM functions WHERE organization = $1 AND id > $2
-  ORDER BY id LIMIT $3)sql";
+  ORDER BY id LIMIT $3)sql"};
 
 constexpr char kInsertCommitment[] = R"sql(
   INSERT INTO commitments (organization, offering, function_id, uid, version, body,
@@ -64,7 +68,7 @@ constexpr char kListCommitments[] = R"sql(
 // One row per element of the arrays $2..$18 (see db::ArrayLiteral; the bodies come as one
 // binary parameter, db::BinaryColumn): a fan-out inserts its hundreds of tasks in one
 // statement. RETURNING names the tasks that did not exist yet.
-constexpr char kInsertTasks[] = R"sql(
+constexpr db::PreparedStatement kInsertTasks{"insert_tasks", R"sql(
   INSERT INTO tasks (organization, task_id, uid, offering, function_id, owner, state, segment,
                      segment_revision, trigger_source, trigger_event_id, trigger_subject,
                      trigger_revision, due_time, version, body_pb, create_time, update_time)
@@ -79,7 +83,7 @@ constexpr char kInsertTasks[] = R"sql(
             start, length, create_time)
   ON CONFLICT (organization, offering, function_id, trigger_source, trigger_event_id)
   DO NOTHING
-  RETURNING task_id)sql";
+  RETURNING task_id)sql"};
 constexpr char kFindTask[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND task_id = $2)sql";
@@ -87,7 +91,7 @@ constexpr char kFindTaskForUpdate[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND task_id = $2
   FOR UPDATE)sql";
-constexpr char kUpdateTasks[] = R"sql(
+constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
                    escalated_to = u.escalated_to, version = u.version, body = NULL,
                    body_pb = substring($8::bytea FROM u.start FOR u.length),
@@ -95,17 +99,17 @@ constexpr char kUpdateTasks[] = R"sql(
   FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[],
               $9::int[], $10::int[], $11::timestamptz[])
        AS u(task_id, owner, state, escalated, escalated_to, version, start, length, update_time)
-  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
-constexpr char kLockUnresolvedTasks[] = R"sql(
+  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql"};
+constexpr db::PreparedStatement kLockUnresolvedTasks{"lock_unresolved_tasks", R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND offering = ANY($2::text[]) AND function_id = ANY($3::text[])
     AND state IN ('OPEN', 'ACKNOWLEDGED')
-  ORDER BY id FOR UPDATE)sql";
+  ORDER BY id FOR UPDATE)sql"};
 // Two int4 keys: a key space apart from the subscriptions' single-key session locks. The
 // locks are taken in the order of the array.
-constexpr char kLockOfferingTasks[] = R"sql(
+constexpr db::PreparedStatement kLockOfferingTasks{"lock_offering_tasks", R"sql(
   SELECT pg_advisory_xact_lock(hashtext('throughline:offering-tasks'), hashtext(offering))
-  FROM unnest($1::text[]) AS offering)sql";
+  FROM unnest($1::text[]) AS offering)sql"};
 constexpr char kListTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND ($2 = 0 OR id < $2)
@@ -129,15 +133,15 @@ constexpr char kLockOverdueTasks[] = R"sql(
   WHERE due_time < $1::timestamptz AND state IN ('OPEN', 'ACKNOWLEDGED') AND NOT escalated
   ORDER BY due_time LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
 
-constexpr char kClaimEvents[] = R"sql(
+constexpr db::PreparedStatement kClaimEvents{"claim_events", R"sql(
   INSERT INTO inbox (source, event_id)
   SELECT source, event_id FROM unnest($1::text[], $2::text[]) AS e(source, event_id)
-  ON CONFLICT DO NOTHING RETURNING source, event_id)sql";
-constexpr char kCursor[] = R"sql(
-  SELECT cursor FROM subscription_cursors WHERE subscription = $1)sql";
-constexpr char kSetCursor[] = R"sql(
+  ON CONFLICT DO NOTHING RETURNING source, event_id)sql"};
+constexpr db::PreparedStatement kCursor{"read_cursor", R"sql(
+  SELECT cursor FROM subscription_cursors WHERE subscription = $1)sql"};
+constexpr db::PreparedStatement kSetCursor{"set_cursor", R"sql(
   INSERT INTO subscription_cursors (subscription, cursor) VALUES ($1, $2)
-  ON CONFLICT (subscription) DO UPDATE SET cursor = $2, update_time = now())sql";
+  ON CONFLICT (subscription) DO UPDATE SET cursor = $2, update_time = now())sql"};
 
 template <typename Resource>
 std::vector<Stored<Resource>> ReadAll(const pqxx::result& rows) {
@@ -242,7 +246,8 @@ void AlignmentStore::DeleteFunction(pqxx::work& tx, const std::string& organizat
 std::vector<Stored<v1::Function>> AlignmentStore::ListFunctions(pqxx::transaction_base& tx,
                                                                 const std::string& organization,
                                                                 int64_t after_key, int limit) {
-  return ReadAll<v1::Function>(tx.exec_params(kListFunctions, organization, after_key, limit));
+  return ReadAll<v1::Function>(
+      db::ExecPrepared(tx, kListFunctions, organization, after_key, limit));
 }
 
 bool AlignmentStore::InsertCommitment(pqxx::work& tx, const std::string& organization,
@@ -301,11 +306,11 @@ std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::str
     create_times.AddText(ToSqlTime(task.create_time()));
   }
   std::set<std::string> inserted;
-  for (const auto& row : tx.exec_params(
-           kInsertTasks, organization, ids.str(), uids.str(), offerings.str(), function_ids.str(),
-           owners.str(), states.str(), segments.str(), revisions.str(), sources.str(),
-           event_ids.str(), subjects.str(), trigger_revisions.str(), due_times.str(), bodies.blob(),
-           bodies.starts(), bodies.lengths(), create_times.str())) {
+  for (const auto& row : db::ExecPrepared(
+           tx, kInsertTasks, organization, ids.str(), uids.str(), offerings.str(),
+           function_ids.str(), owners.str(), states.str(), segments.str(), revisions.str(),
+           sources.str(), event_ids.str(), subjects.str(), trigger_revisions.str(), due_times.str(),
+           bodies.blob(), bodies.starts(), bodies.lengths(), create_times.str())) {
     inserted.insert(row[0].as<std::string>());
   }
   return inserted;
@@ -335,9 +340,9 @@ void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization
     bodies.Add(task.SerializeAsString());
     update_times.AddText(ToSqlTime(task.update_time()));
   }
-  tx.exec_params0(kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
-                  escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
-                  bodies.starts(), bodies.lengths(), update_times.str());
+  db::ExecPrepared(tx, kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
+                   escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
+                   bodies.starts(), bodies.lengths(), update_times.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
@@ -348,13 +353,13 @@ void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
 std::vector<Stored<v1::Task>> AlignmentStore::LockUnresolvedTasks(
     pqxx::work& tx, const std::string& organization, const std::vector<std::string>& offerings,
     const std::vector<std::string>& function_ids) {
-  return ReadAll<v1::Task>(tx.exec_params(kLockUnresolvedTasks, organization,
-                                          db::TextArray(offerings), db::TextArray(function_ids)));
+  return ReadAll<v1::Task>(db::ExecPrepared(tx, kLockUnresolvedTasks, organization,
+                                            db::TextArray(offerings), db::TextArray(function_ids)));
 }
 
 void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::set<std::string>& offerings) {
-  tx.exec_params(kLockOfferingTasks,
-                 db::TextArray(std::vector<std::string>(offerings.begin(), offerings.end())));
+  db::ExecPrepared(tx, kLockOfferingTasks,
+                   db::TextArray(std::vector<std::string>(offerings.begin(), offerings.end())));
 }
 
 std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::transaction_base& tx,
@@ -391,7 +396,7 @@ std::vector<bool> AlignmentStore::ClaimEvents(
     ids.AddText(id);
   }
   std::set<std::pair<std::string, std::string>> claimed;
-  for (const auto& row : tx.exec_params(kClaimEvents, sources.str(), ids.str())) {
+  for (const auto& row : db::ExecPrepared(tx, kClaimEvents, sources.str(), ids.str())) {
     claimed.emplace(row[0].as<std::string>(), row[1].as<std::string>());
   }
   std::vector<bool> first;
@@ -400,13 +405,13 @@ std::vector<bool> AlignmentStore::ClaimEvents(
 }
 
 std::string AlignmentStore::Cursor(pqxx::transaction_base& tx, const std::string& subscription) {
-  const pqxx::result rows = tx.exec_params(kCursor, subscription);
+  const pqxx::result rows = db::ExecPrepared(tx, kCursor, subscription);
   return rows.empty() ? "" : rows[0][0].as<std::string>();
 }
 
 void AlignmentStore::SetCursor(pqxx::work& tx, const std::string& subscription,
                                const std::string& cursor) {
-  tx.exec_params0(kSetCursor, subscription, cursor);
+  db::ExecPrepared(tx, kSetCursor, subscription, cursor);
 }
 
 }  // namespace throughline::alignment

@@ -58,7 +58,10 @@ std::string SegmentName(const std::string& organization, const std::string& mark
 
 SegmentCatalog::SegmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
                                Clock clock)
-    : pool_(pool), events_(events), clock_(std::move(clock)) {}
+    : pool_(pool),
+      events_(events),
+      clock_(std::move(clock)),
+      segment_reader_(pool, &SegmentStore::FindSegments, {.readers = 2, .max_batch = 64}) {}
 
 absl::Time SegmentCatalog::Now() const { return clock_(); }
 
@@ -277,18 +280,22 @@ absl::Status SegmentCatalog::CreateSegment(const server::CallContext& call,
   });
 }
 
-absl::Status SegmentCatalog::GetSegment(const server::CallContext& call,
-                                        const v1::GetSegmentRequest& request,
-                                        v1::Segment* segment) {
+void SegmentCatalog::GetSegment(const server::CallContext& call,
+                                const v1::GetSegmentRequest& request, v1::Segment* segment,
+                                server::Done done) {
   auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kRead);
-  if (!ids.ok()) return ids.status();
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
-    auto stored =
-        SegmentStore::FindSegment(tx, (*ids)[0], (*ids)[1], (*ids)[2], /*for_update=*/false);
-    if (!stored) return errors::NotFound("segment", request.name());
-    *segment = std::move(stored->resource);
-    return absl::OkStatus();
-  });
+  if (!ids.ok()) return done(ids.status());
+  auto answer = [&request, segment,
+                 done](absl::StatusOr<std::optional<Stored<v1::Segment>>> stored) {
+    if (!stored.ok()) return done(stored.status());
+    if (!stored->has_value()) return done(errors::NotFound("segment", request.name()));
+    *segment = std::move((*stored)->resource);
+    done(absl::OkStatus());
+  };
+  if (!segment_reader_.ReadAsync({(*ids)[0], (*ids)[1], (*ids)[2]}, call.deadline,
+                                 std::move(answer))) {
+    done(server::Overloaded());
+  }
 }
 
 absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
@@ -343,8 +350,7 @@ absl::Status SegmentCatalog::UpdateSegment(const server::CallContext& call,
   if (!paths.ok()) return paths.status();
   const std::string& organization = (*ids)[0];
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
-    auto stored =
-        SegmentStore::FindSegment(tx, organization, (*ids)[1], (*ids)[2], /*for_update=*/true);
+    auto stored = SegmentStore::LockSegment(tx, organization, (*ids)[1], (*ids)[2]);
     if (!stored) return errors::NotFound("segment", request.segment().name());
     const v1::Segment& before = stored->resource;
     if (auto etag = api::CheckEtag(request.segment().etag(), before.etag(), before.name());
@@ -380,8 +386,7 @@ absl::Status SegmentCatalog::DeleteSegment(const server::CallContext& call,
   if (!ids.ok()) return ids.status();
   const std::string& organization = (*ids)[0];
   return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
-    auto stored =
-        SegmentStore::FindSegment(tx, organization, (*ids)[1], (*ids)[2], /*for_update=*/true);
+    auto stored = SegmentStore::LockSegment(tx, organization, (*ids)[1], (*ids)[2]);
     if (!stored) return errors::NotFound("segment", request.name());
     const v1::Segment& segment = stored->resource;
     if (auto etag = api::CheckEtag(request.etag(), segment.etag(), segment.name()); !etag.ok()) {

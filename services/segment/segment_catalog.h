@@ -5,8 +5,10 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/read_coalescer.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
+#include "services/segment/segment_store.h"
 #include "throughline/segment/v1/segment_service.pb.h"
 
 namespace throughline::segment {
@@ -25,7 +27,7 @@ inline constexpr char kSegmentPattern[] =
 
 // The markets and segments of every organization: validation, authorization, storage and the
 // event of each change, in one transaction per request. Independent of gRPC: the service
-// calls it from a worker thread, tests may call it directly.
+// calls it from a worker thread (GetSegment from the gRPC thread), tests may call it directly.
 class SegmentCatalog {
  public:
   using Clock = std::function<absl::Time()>;
@@ -44,8 +46,10 @@ class SegmentCatalog {
 
   absl::Status CreateSegment(const server::CallContext& call,
                              const v1::CreateSegmentRequest& request, v1::Segment* segment);
-  absl::Status GetSegment(const server::CallContext& call, const v1::GetSegmentRequest& request,
-                          v1::Segment* segment);
+  // Does not block: queues the read and returns; `done` is called once `segment` is filled
+  // or with the error, on another thread. Reads of concurrent calls share one statement.
+  void GetSegment(const server::CallContext& call, const v1::GetSegmentRequest& request,
+                  v1::Segment* segment, server::Done done);
   absl::Status ListSegments(const server::CallContext& call,
                             const v1::ListSegmentsRequest& request,
                             v1::ListSegmentsResponse* response);
@@ -60,6 +64,8 @@ class SegmentCatalog {
   db::ConnectionPool& pool_;
   const eventlog::EventLog& events_;
   const Clock clock_;
+  // GetSegment's reads: the concurrent calls' segments are read in one statement.
+  db::ReadCoalescer<SegmentKey, Stored<v1::Segment>> segment_reader_;
 };
 
 }  // namespace throughline::segment

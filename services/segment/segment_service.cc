@@ -5,7 +5,9 @@
 namespace throughline::segment {
 
 using server::CallContext;
+using server::Done;
 using server::ServeUnary;
+using server::ServeUnaryAsync;
 
 SegmentService::SegmentService(SegmentCatalog& catalog, const server::CallRuntime& runtime,
                                eventlog::WatchDependencies watch)
@@ -62,9 +64,10 @@ grpc::ServerUnaryReactor* SegmentService::CreateSegment(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SegmentService::GetSegment(grpc::CallbackServerContext* context,
                                                      const v1::GetSegmentRequest* request,
                                                      v1::Segment* response) {
-  return ServeUnary(context, runtime_, [this, request, response](const CallContext& call) {
-    return catalog_.GetSegment(call, *request, response);
-  });
+  return ServeUnaryAsync(context, runtime_,
+                         [this, request, response](const CallContext& call, Done done) {
+                           catalog_.GetSegment(call, *request, response, std::move(done));
+                         });
 }
 
 grpc::ServerUnaryReactor* SegmentService::ListSegments(grpc::CallbackServerContext* context,

@@ -1,6 +1,8 @@
 #include "services/segment/segment_store.h"
 
+#include "libs/db/prepared.h"
 #include "libs/db/proto_json.h"
+#include "libs/db/sql_array.h"
 
 namespace throughline::segment {
 namespace {
@@ -36,16 +38,22 @@ constexpr char kInsertSegment[] = R"sql(
   VALUES ($1, $2, $3, $4::uuid, $5, $6, $7, $8::timestamptz, $9::timestamptz)
   ON CONFLICT (organization, market_id, segment_id) DO NOTHING
   RETURNING id)sql";
-constexpr char kFindSegment[] = R"sql(
+// GetSegment's reads, coalesced (db::ReadCoalescer): the segments of the keys given as three
+// text arrays, each row with the key's position (1-based). Prepared: whatever the arrays, the
+// plan is one unique-index lookup per key.
+constexpr db::PreparedStatement kFindSegments{"find_segments", R"sql(
+  SELECT k.position, s.id, CASE WHEN s.body_pb IS NULL THEN s.body END, s.body_pb
+  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
+       AS k(organization, market_id, segment_id, position)
+  JOIN segments AS s USING (organization, market_id, segment_id))sql"};
+// UpdateSegment's statements, prepared like GetSegment's (and the event append).
+constexpr db::PreparedStatement kLockSegment{"lock_segment", R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
-  WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
-constexpr char kFindSegmentForUpdate[] = R"sql(
-  SELECT id, CASE WHEN body_pb IS NULL THEN body END, body_pb FROM segments
-  WHERE organization = $1 AND market_id = $2 AND segment_id = $3 FOR UPDATE)sql";
-constexpr char kUpdateSegment[] = R"sql(
+  WHERE organization = $1 AND market_id = $2 AND segment_id = $3 FOR UPDATE)sql"};
+constexpr db::PreparedStatement kUpdateSegment{"update_segment", R"sql(
   UPDATE segments SET targeting = $4, revision = $5, body = NULL, body_pb = $6,
                       update_time = $7::timestamptz
-  WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
+  WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql"};
 constexpr char kDeleteSegment[] = R"sql(
   DELETE FROM segments WHERE organization = $1 AND market_id = $2 AND segment_id = $3)sql";
 constexpr char kLockSegmentsOfMarket[] = R"sql(
@@ -133,21 +141,40 @@ bool SegmentStore::InsertSegment(pqxx::work& tx, const std::string& organization
               .empty();
 }
 
-std::optional<Stored<v1::Segment>> SegmentStore::FindSegment(pqxx::transaction_base& tx,
+std::vector<std::optional<Stored<v1::Segment>>> SegmentStore::FindSegments(
+    pqxx::transaction_base& tx, const std::vector<SegmentKey>& keys) {
+  db::ArrayLiteral organizations;
+  db::ArrayLiteral market_ids;
+  db::ArrayLiteral segment_ids;
+  for (const SegmentKey& key : keys) {
+    organizations.AddText(key.organization);
+    market_ids.AddText(key.market_id);
+    segment_ids.AddText(key.segment_id);
+  }
+  std::vector<std::optional<Stored<v1::Segment>>> found(keys.size());
+  for (const pqxx::row& row : db::ExecPrepared(tx, kFindSegments, organizations.str(),
+                                               market_ids.str(), segment_ids.str())) {
+    auto& stored = found.at(row[0].as<size_t>() - 1).emplace();
+    stored.key = row[1].as<int64_t>();
+    db::FromStored(row[2], row[3], &stored.resource);
+  }
+  return found;
+}
+
+std::optional<Stored<v1::Segment>> SegmentStore::LockSegment(pqxx::work& tx,
                                                              const std::string& organization,
                                                              const std::string& market_id,
-                                                             const std::string& segment_id,
-                                                             bool for_update) {
-  return ReadOne<v1::Segment>(tx.exec_params(for_update ? kFindSegmentForUpdate : kFindSegment,
-                                             organization, market_id, segment_id));
+                                                             const std::string& segment_id) {
+  return ReadOne<v1::Segment>(
+      db::ExecPrepared(tx, kLockSegment, organization, market_id, segment_id));
 }
 
 void SegmentStore::UpdateSegment(pqxx::work& tx, const std::string& organization,
                                  const std::string& market_id, const std::string& segment_id,
                                  const v1::Segment& segment) {
-  tx.exec_params0(kUpdateSegment, organization, market_id, segment_id,
-                  v1::Segment::Targeting_Name(segment.targeting()), segment.revision(),
-                  Binary(segment), ToSqlTime(segment.update_time()));
+  db::ExecPrepared(tx, kUpdateSegment, organization, market_id, segment_id,
+                   v1::Segment::Targeting_Name(segment.targeting()), segment.revision(),
+                   Binary(segment), ToSqlTime(segment.update_time()));
 }
 
 void SegmentStore::DeleteSegment(pqxx::work& tx, const std::string& organization,

@@ -21,6 +21,13 @@ struct Stored {
   Resource resource;
 };
 
+// The identity of a segment in its organization.
+struct SegmentKey {
+  std::string organization;
+  std::string market_id;
+  std::string segment_id;
+};
+
 // Which segments a List reads. Empty fields match everything.
 struct SegmentQuery {
   std::string organization;
@@ -55,11 +62,15 @@ class SegmentStore {
   static bool InsertSegment(pqxx::work& tx, const std::string& organization,
                             const std::string& market_id, const std::string& segment_id,
                             const v1::Segment& segment);
-  static std::optional<Stored<v1::Segment>> FindSegment(pqxx::transaction_base& tx,
+  // The segments of `keys`, in their order; std::nullopt for a key without one. One statement
+  // for all: GetSegment's concurrent calls are read together (db::ReadCoalescer).
+  static std::vector<std::optional<Stored<v1::Segment>>> FindSegments(
+      pqxx::transaction_base& tx, const std::vector<SegmentKey>& keys);
+  // The segment, locked until the transaction ends.
+  static std::optional<Stored<v1::Segment>> LockSegment(pqxx::work& tx,
                                                         const std::string& organization,
                                                         const std::string& market_id,
-                                                        const std::string& segment_id,
-                                                        bool for_update);
+                                                        const std::string& segment_id);
   static void UpdateSegment(pqxx::work& tx, const std::string& organization,
                             const std::string& market_id, const std::string& segment_id,
                             const v1::Segment& segment);

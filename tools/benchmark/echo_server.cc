@@ -27,10 +27,12 @@ segment::v1::Segment StoredSegment(const std::string& name, int64_t revision) {
 grpc::ServerUnaryReactor* EchoSegmentService::GetSegment(
     grpc::CallbackServerContext* context, const segment::v1::GetSegmentRequest* request,
     segment::v1::Segment* response) {
-  return server::ServeUnary(context, runtime_, [request, response](const server::CallContext&) {
-    *response = StoredSegment(request->name(), 1);
-    return absl::OkStatus();
-  });
+  // The call path of segmentd's GetSegment (ServeUnaryAsync, no worker), answered at once.
+  return server::ServeUnaryAsync(
+      context, runtime_, [request, response](const server::CallContext&, server::Done done) {
+        *response = StoredSegment(request->name(), 1);
+        done(absl::OkStatus());
+      });
 }
 
 grpc::ServerUnaryReactor* EchoSegmentService::UpdateSegment(
