@@ -1,6 +1,9 @@
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "pqxx/pqxx"
 
@@ -29,5 +32,37 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const PreparedStatement& s
   tx.conn().prepare(statement.name, statement.sql);
   return tx.exec_prepared(statement.name, std::forward<Args>(args)...);
 }
+
+// A statement with optional filters, assembled from the filters a call has, so that each
+// combination is its own prepared statement with its own plan instead of one statement of
+// `($3 = '' OR owner = $3)` terms that is planned on every call:
+//
+//   FilteredStatement statement("list_tasks");
+//   statement.Add("SELECT ... FROM tasks WHERE organization = $?", organization)
+//       .AddIf(!owner.empty(), " AND owner = $?", owner)
+//       .Add(" ORDER BY id DESC LIMIT $?", std::to_string(limit));
+//   pqxx::result rows = statement.Exec(tx);
+//
+// The "$?" of each Add become its parameter ($1, $2, ...). Values are passed as text, which
+// PostgreSQL converts to the type the statement needs there (an id, a LIMIT).
+class FilteredStatement {
+ public:
+  explicit FilteredStatement(std::string_view name) : name_(std::string(name) + ":") {}
+
+  // Appends `sql`, which has no parameter.
+  FilteredStatement& Add(std::string_view sql);
+  // Appends `sql` and binds `value` to the "$?" in it (every "$?" of `sql` is that value).
+  FilteredStatement& Add(std::string_view sql, std::string value);
+  // Appends `sql` and binds `value` only when `present`. The statement's name records which
+  // optional parts are there, so each combination is prepared once per connection.
+  FilteredStatement& AddIf(bool present, std::string_view sql, std::string value);
+
+  pqxx::result Exec(pqxx::transaction_base& tx) const;
+
+ private:
+  std::string name_;
+  std::string sql_;
+  std::vector<std::string> values_;
+};
 
 }  // namespace throughline::db

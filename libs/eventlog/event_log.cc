@@ -42,15 +42,9 @@ constexpr db::PreparedStatement kAppend{"append_events", R"sql(
   )
   SELECT pg_notify($10, organization)
   FROM (SELECT DISTINCT organization FROM appended) AS woken)sql"};
+// Read: the events after a position, then the filters the call has (db::FilteredStatement).
 constexpr char kRead[] = R"sql(
-  SELECT position, event FROM event_log
-  WHERE ($1 = '' OR organization = $1)
-    AND position > $2
-    AND ($3 = '' OR type = $3)
-    AND ($4 = '' OR subject = $4 OR left(subject, length($4) + 1) = $4 || '/')
-    AND ($6 = '' OR audience @> ARRAY[$6])
-  ORDER BY position
-  LIMIT $5)sql";
+  SELECT position, event FROM event_log WHERE position > $?)sql";
 constexpr char kLastPosition[] = "SELECT position FROM event_log_head";
 
 constexpr char kCursorPrefix[] = "ev2:";
@@ -144,8 +138,16 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
   ReadResult result;
   absl::Status status = db::RunRead(pool, deadline, [&](pqxx::transaction_base& tx) {
     result = ReadResult();
-    const pqxx::result rows = tx.exec_params(kRead, std::string(organization), *start, filter.type,
-                                             filter.subject_prefix, limit, filter.audience);
+    const std::string& prefix = filter.subject_prefix;
+    db::FilteredStatement statement("read_events");
+    statement.Add(kRead, absl::StrCat(*start))
+        .AddIf(!organization.empty(), " AND organization = $?", std::string(organization))
+        .AddIf(!filter.type.empty(), " AND type = $?", filter.type)
+        .AddIf(!prefix.empty(), " AND (subject = $? OR left(subject, length($?) + 1) = $? || '/')",
+               prefix)
+        .AddIf(!filter.audience.empty(), " AND audience @> ARRAY[$?]", filter.audience)
+        .Add(" ORDER BY position LIMIT $?", absl::StrCat(limit));
+    const pqxx::result rows = statement.Exec(tx);
     for (const auto& row : rows) {
       LoggedEvent logged;
       const int64_t position = row[0].as<int64_t>();

@@ -110,12 +110,10 @@ constexpr db::PreparedStatement kLockUnresolvedTasks{"lock_unresolved_tasks", R"
 constexpr db::PreparedStatement kLockOfferingTasks{"lock_offering_tasks", R"sql(
   SELECT pg_advisory_xact_lock(hashtext('throughline:offering-tasks'), hashtext(offering))
   FROM unnest($1::text[]) AS offering)sql"};
+// ListTasks: the columns, then the filters the query has (db::FilteredStatement).
 constexpr char kListTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
-  WHERE organization = $1 AND ($2 = 0 OR id < $2)
-    AND ($3 = '' OR owner = $3) AND ($4 = '' OR function_id = $4)
-    AND ($5 = '' OR offering = $5) AND ($6 = '' OR state = $6)
-  ORDER BY id DESC LIMIT $7)sql";
+  WHERE organization = $?)sql";
 constexpr char kOpenTasks[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1
@@ -133,6 +131,8 @@ constexpr char kLockOverdueTasks[] = R"sql(
   WHERE due_time < $1::timestamptz AND state IN ('OPEN', 'ACKNOWLEDGED') AND NOT escalated
   ORDER BY due_time LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
 
+constexpr db::PreparedStatement kProcessed{"processed", R"sql(
+  SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2)sql"};
 constexpr db::PreparedStatement kClaimEvents{"claim_events", R"sql(
   INSERT INTO inbox (source, event_id)
   SELECT source, event_id FROM unnest($1::text[], $2::text[]) AS e(source, event_id)
@@ -364,9 +364,15 @@ void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::set<std::strin
 
 std::vector<Stored<v1::Task>> AlignmentStore::ListTasks(pqxx::transaction_base& tx,
                                                         const TaskQuery& query) {
-  return ReadAll<v1::Task>(tx.exec_params(kListTasks, query.organization, query.before_key,
-                                          query.owner, query.function_id, query.offering,
-                                          query.state, query.limit));
+  db::FilteredStatement statement("list_tasks");
+  statement.Add(kListTasks, query.organization)
+      .AddIf(query.before_key != 0, " AND id < $?", absl::StrCat(query.before_key))
+      .AddIf(!query.owner.empty(), " AND owner = $?", query.owner)
+      .AddIf(!query.function_id.empty(), " AND function_id = $?", query.function_id)
+      .AddIf(!query.offering.empty(), " AND offering = $?", query.offering)
+      .AddIf(!query.state.empty(), " AND state = $?", query.state)
+      .Add(" ORDER BY id DESC LIMIT $?", absl::StrCat(query.limit));
+  return ReadAll<v1::Task>(statement.Exec(tx));
 }
 
 std::vector<Stored<v1::Task>> AlignmentStore::OpenTasks(pqxx::transaction_base& tx,
@@ -386,6 +392,11 @@ std::vector<Stored<v1::Task>> AlignmentStore::LockOverdueTasks(pqxx::work& tx, a
                                                                int limit) {
   return ReadAll<v1::Task>(
       tx.exec_params(kLockOverdueTasks, ToSqlTime(api::ToTimestamp(now)), limit));
+}
+
+bool AlignmentStore::Processed(pqxx::transaction_base& tx, const std::string& source,
+                               const std::string& event_id) {
+  return !db::ExecPrepared(tx, kProcessed, source, event_id).empty();
 }
 
 std::vector<bool> AlignmentStore::ClaimEvents(

@@ -114,7 +114,10 @@ class AlignmentStore {
   // Unescalated tasks past their due time, locked (skipping rows other sweepers hold).
   static std::vector<Stored<v1::Task>> LockOverdueTasks(pqxx::work& tx, absl::Time now, int limit);
 
-  // Subscriptions: records (source, event id) pairs as processed, in one statement. For each,
+  // Subscriptions: whether the event (source, event id) was processed before.
+  static bool Processed(pqxx::transaction_base& tx, const std::string& source,
+                        const std::string& event_id);
+  // Records (source, event id) pairs as processed, in one statement. For each,
   // whether this was the first time (false for one processed before, or listed earlier).
   static std::vector<bool> ClaimEvents(
       pqxx::work& tx, const std::vector<std::pair<std::string, std::string>>& events);

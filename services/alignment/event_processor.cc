@@ -187,9 +187,7 @@ EventProcessor::Prepared EventProcessor::Prepare(const CloudEvent& event) const 
   Prepared prepared;
   // Skip the remote reads of an event processed before (a replay after a crash).
   prepared.status = db::RunRead(pool_, deadline, [&](pqxx::transaction_base& tx) {
-    prepared.processed = !tx.exec_params("SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2",
-                                         event.source(), event.id())
-                              .empty();
+    prepared.processed = AlignmentStore::Processed(tx, event.source(), event.id());
     return absl::OkStatus();
   });
   if (!prepared.status.ok() || prepared.processed) return prepared;

@@ -1,5 +1,7 @@
 #include "services/offering/offering_store.h"
 
+#include "absl/strings/str_cat.h"
+#include "libs/db/prepared.h"
 #include "libs/db/proto_json.h"
 
 namespace throughline::offering {
@@ -26,10 +28,9 @@ constexpr char kUpdateOffering[] = R"sql(
   WHERE organization = $1 AND offering_id = $2)sql";
 constexpr char kDeleteOffering[] = R"sql(
   DELETE FROM offerings WHERE organization = $1 AND offering_id = $2)sql";
+// The List statements: the columns, then the filters the query has (db::FilteredStatement).
 constexpr char kListOfferings[] = R"sql(
-  SELECT id, body, revision FROM offerings
-  WHERE organization = $1 AND id > $2 AND ($3 = '' OR target_segment = $3)
-  ORDER BY id LIMIT $4)sql";
+  SELECT id, body, revision FROM offerings WHERE organization = $?)sql";
 
 constexpr char kInsertDecision[] = R"sql(
   INSERT INTO decisions (organization, offering_id, decision_id, uid, state, owning_function,
@@ -50,12 +51,7 @@ constexpr char kUpdateDecision[] = R"sql(
 constexpr char kDeleteDecision[] = R"sql(
   DELETE FROM decisions WHERE organization = $1 AND offering_id = $2 AND decision_id = $3)sql";
 constexpr char kListDecisions[] = R"sql(
-  SELECT id, body, version FROM decisions
-  WHERE organization = $1 AND ($2 = '' OR offering_id = $2) AND id > $3
-    AND ($4 = '' OR state = $4) AND ($5 = '' OR owning_function = $5)
-    AND ($6 = '' OR offering_id IN (SELECT offering_id FROM offerings
-                                    WHERE organization = $1 AND target_segment = $6))
-  ORDER BY id LIMIT $7)sql";
+  SELECT id, body, version FROM decisions WHERE organization = $?)sql";
 constexpr char kLockDecisionsOfOffering[] = R"sql(
   SELECT id, body, version FROM decisions WHERE organization = $1 AND offering_id = $2
   ORDER BY id FOR UPDATE)sql";
@@ -110,8 +106,12 @@ std::vector<Stored<v1::Offering>> OfferingStore::ListOfferings(pqxx::transaction
                                                                const std::string& organization,
                                                                const std::string& target_segment,
                                                                int64_t after_key, int limit) {
-  return ReadAll<v1::Offering>(
-      tx.exec_params(kListOfferings, organization, after_key, target_segment, limit));
+  db::FilteredStatement statement("list_offerings");
+  statement.Add(kListOfferings, organization)
+      .Add(" AND id > $?", absl::StrCat(after_key))
+      .AddIf(!target_segment.empty(), " AND target_segment = $?", target_segment)
+      .Add(" ORDER BY id LIMIT $?", absl::StrCat(limit));
+  return ReadAll<v1::Offering>(statement.Exec(tx));
 }
 
 bool OfferingStore::InsertDecision(pqxx::work& tx, const std::string& organization,
@@ -148,9 +148,18 @@ void OfferingStore::DeleteDecision(pqxx::work& tx, const std::string& organizati
 
 std::vector<Stored<v1::Decision>> OfferingStore::ListDecisions(pqxx::transaction_base& tx,
                                                                const DecisionQuery& query) {
-  return ReadAll<v1::Decision>(tx.exec_params(kListDecisions, query.organization, query.offering_id,
-                                              query.after_key, query.state, query.owning_function,
-                                              query.target_segment, query.limit));
+  db::FilteredStatement statement("list_decisions");
+  statement.Add(kListDecisions, query.organization)
+      .AddIf(!query.offering_id.empty(), " AND offering_id = $?", query.offering_id)
+      .Add(" AND id > $?", absl::StrCat(query.after_key))
+      .AddIf(!query.state.empty(), " AND state = $?", query.state)
+      .AddIf(!query.owning_function.empty(), " AND owning_function = $?", query.owning_function)
+      .AddIf(!query.target_segment.empty(),
+             " AND offering_id IN (SELECT offering_id FROM offerings"
+             " WHERE organization = $1 AND target_segment = $?)",  // $1: the organization
+             query.target_segment)
+      .Add(" ORDER BY id LIMIT $?", absl::StrCat(query.limit));
+  return ReadAll<v1::Decision>(statement.Exec(tx));
 }
 
 std::vector<Stored<v1::Decision>> OfferingStore::LockDecisionsOfOffering(
