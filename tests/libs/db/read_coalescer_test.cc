@@ -1,6 +1,6 @@
-// db::ReadCoalescer (concurrent point reads in one statement) and db::ExecPrepared, against a
-// real table. A batch function that blocks until the test releases it holds the reader, so
-// that what queues meanwhile is known exactly.
+// db::ReadCoalescer (concurrent point reads in one statement), against a real table. A batch
+// function that blocks until the test releases it holds the reader, so that what queues meanwhile
+// is known exactly.
 #include "libs/db/read_coalescer.h"
 
 #include <memory>
@@ -214,25 +214,6 @@ TEST_F(ReadCoalescerTest, DestructionServesWhatIsQueued) {
 
   EXPECT_EQ(*first.Wait(), std::optional<std::string>("apple"));
   EXPECT_EQ(*queued.Wait(), std::optional<std::string>("cherry"));
-}
-
-TEST_F(ReadCoalescerTest, APreparedStatementIsPreparedOncePerConnection) {
-  ConnectionPool one_connection{
-      PoolOptions{.url = database_->url(), .schema = "public", .size = 1}};
-  for (int i = 0; i < 3; ++i) {
-    std::vector<std::optional<std::string>> values;
-    int64_t prepared = 0;
-    const absl::Status status = RunRead(one_connection, Later(), [&](pqxx::transaction_base& tx) {
-      values = FindItems(tx, {"c", "a"});
-      prepared =
-          tx.exec1("SELECT count(*) FROM pg_prepared_statements WHERE name = 'find_items'")[0]
-              .as<int64_t>();
-      return absl::OkStatus();
-    });
-    ASSERT_TRUE(status.ok()) << status;
-    EXPECT_EQ(values, (std::vector<std::optional<std::string>>{"cherry", "apple"}));
-    EXPECT_EQ(prepared, 1);
-  }
 }
 
 }  // namespace
