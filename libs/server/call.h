@@ -49,35 +49,6 @@ class CallRuntime {
 // The status answered when the worker queue is full.
 absl::Status Overloaded();
 
-// Serves a unary RPC: authenticates on the gRPC thread, then runs `handler(const
-// CallContext&) -> absl::Status` on the worker pool and finishes the call with its status.
-// The handler fills the response it captured; gRPC keeps request and response alive until
-// the reactor finishes.
-template <typename Handler>
-grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
-                                     const CallRuntime& runtime, Handler handler) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<CallContext> call = runtime.Begin(*context);
-  if (!call.ok()) {
-    reactor->Finish(errors::ToGrpcStatus(call.status()));
-    return reactor;
-  }
-  const bool queued = runtime.pool().TrySubmit(
-      [context, reactor, &runtime, call = *std::move(call), handler = std::move(handler)]() {
-        absl::Status status;
-        if (context->IsCancelled()) {
-          status = absl::CancelledError("the client cancelled the call");
-        } else if (absl::Now() >= call.deadline) {
-          status = errors::DeadlineExceeded("the deadline expired while the call was queued");
-        } else {
-          status = handler(call);
-        }
-        reactor->Finish(runtime.Complete(*context, status));
-      });
-  if (!queued) reactor->Finish(errors::ToGrpcStatus(Overloaded()));
-  return reactor;
-}
-
 // Finishes a call served by ServeUnaryAsync: called once with the handler's status, from any
 // thread.
 using Done = std::function<void(const absl::Status& status)>;
@@ -99,6 +70,29 @@ grpc::ServerUnaryReactor* ServeUnaryAsync(grpc::CallbackServerContext* context,
     reactor->Finish(runtime.Complete(*context, status));
   });
   return reactor;
+}
+
+// Serves a unary RPC: authenticates on the gRPC thread, then runs `handler(const
+// CallContext&) -> absl::Status` on the worker pool and finishes the call with its status.
+// The handler fills the response it captured; gRPC keeps request and response alive until
+// the reactor finishes.
+template <typename Handler>
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
+                                     const CallRuntime& runtime, Handler handler) {
+  return ServeUnaryAsync(
+      context, runtime,
+      [context, &runtime, handler = std::move(handler)](const CallContext& call, Done done) {
+        const bool queued = runtime.pool().TrySubmit([context, call, handler, done]() {
+          if (context->IsCancelled()) {
+            done(absl::CancelledError("the client cancelled the call"));
+          } else if (absl::Now() >= call.deadline) {
+            done(errors::DeadlineExceeded("the deadline expired while the call was queued"));
+          } else {
+            done(handler(call));
+          }
+        });
+        if (!queued) done(Overloaded());
+      });
 }
 
 }  // namespace throughline::server

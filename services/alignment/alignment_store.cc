@@ -18,8 +18,9 @@ using db::ToJson;
 using db::ToSqlTime;
 
 // The statements of the event and fan-out paths are prepared (db::PreparedStatement: planned
-// once per connection); those with optional filters (`$3 = '' OR owner = $3`), whose good plan
-// depends on the values, are planned on every call.
+// once per connection). ListTasks, with its optional filters, is one prepared statement per
+// combination of filters (db::FilteredStatement); the rarer statements with `$3 = '' OR …`
+// terms (OpenTasks) are planned on every call.
 constexpr char kInsertFunction[] = R"sql(
   INSERT INTO functions (organization, function_id, uid, version, body, create_time,
                          update_time)
