@@ -96,12 +96,9 @@ class CrashLoopTest : public ::testing::Test {
               << " (rerun: THROUGHLINE_CRASHLOOP_SEED=" << seed_ << ")" << std::endl;
     RecordProperty("seed", std::to_string(seed_));
 
-    auto dir = MakeClusterDirectory(::testing::TempDir() + "throughline-crashloop-XXXXXX");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_ = *dir;
-    cluster_ =
-        std::make_unique<PrivateCluster>(THROUGHLINE_TOOLS_PG, dir_ + "/pg", dir_ + "/pg-tool.log");
-    const absl::Status started = cluster_->Start();
+    const absl::Status started = StartClusterInNewDirectory(
+        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-crashloop-XXXXXX", &dir_,
+        &cluster_);
     ASSERT_TRUE(started.ok()) << started;
     cluster_started_ = true;
     {

@@ -23,12 +23,9 @@ namespace {
 class PostgresRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir = MakeClusterDirectory(::testing::TempDir() + "throughline-pg-restart-XXXXXX");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_ = *dir;
-    cluster_ =
-        std::make_unique<PrivateCluster>(THROUGHLINE_TOOLS_PG, dir_ + "/pg", dir_ + "/pg-tool.log");
-    const absl::Status started = cluster_->Start();
+    const absl::Status started = StartClusterInNewDirectory(
+        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-pg-restart-XXXXXX", &dir_,
+        &cluster_);
     ASSERT_TRUE(started.ok()) << started;
   }
 

@@ -39,6 +39,15 @@ std::string Quoted(const std::string& text) {
   return quoted + "'";
 }
 
+// A fresh directory from `pattern`, readable by the cluster's owner.
+absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern) {
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", strerror(errno)));
+  }
+  chmod(pattern.c_str(), 0755);
+  return pattern;
+}
+
 }  // namespace
 
 PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log)
@@ -68,12 +77,13 @@ absl::Status PrivateCluster::Start() {
 
 absl::Status PrivateCluster::Stop() { return Run("stop"); }
 
-absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern) {
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ", strerror(errno)));
-  }
-  chmod(pattern.c_str(), 0755);
-  return pattern;
+absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern, std::string* dir,
+                                        std::unique_ptr<PrivateCluster>* cluster) {
+  auto made = MakeClusterDirectory(std::move(pattern));
+  if (!made.ok()) return made.status();
+  *dir = *made;
+  *cluster = std::make_unique<PrivateCluster>(std::move(tool), *dir + "/pg", *dir + "/pg-tool.log");
+  return (*cluster)->Start();
 }
 
 absl::Status PrivateCluster::RestartFast() {

@@ -4,6 +4,7 @@
 // checkpoint, crash recovery on the next start).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -11,12 +12,6 @@
 #include "absl/time/time.h"
 
 namespace throughline::crashloop {
-
-// Creates a fresh directory from `pattern` (ending in XXXXXX, as for mkdtemp) for a test's
-// cluster and logs, readable by the cluster's owner (postgres, when running as root):
-// otherwise tools/pg puts the cluster under /tmp, where removing the directory would not
-// remove it.
-absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern);
 
 class PrivateCluster {
  public:
@@ -45,5 +40,13 @@ class PrivateCluster {
   std::string log_;
   std::string admin_url_;
 };
+
+// Makes a fresh directory from `pattern` (ending in XXXXXX, as for mkdtemp), readable by the
+// cluster's owner (postgres, when running as root: otherwise tools/pg puts the cluster under
+// /tmp, where removing the directory would not remove it), and starts a cluster in it: DIR/pg,
+// with the tool's output in DIR/pg-tool.log. `dir` and `cluster` are set before the start, so
+// that the caller's teardown stops and removes whatever a failed start left.
+absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern, std::string* dir,
+                                        std::unique_ptr<PrivateCluster>* cluster);
 
 }  // namespace throughline::crashloop
