@@ -1,5 +1,6 @@
 #include "libs/eventlog/event_log.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -42,9 +43,13 @@ constexpr db::PreparedStatement kAppend{"append_events", R"sql(
   )
   SELECT pg_notify($10, organization)
   FROM (SELECT DISTINCT organization FROM appended) AS woken)sql"};
-// Read: the events after a position, then the filters the call has (db::FilteredStatement).
+// Read: the events after a position, then the filters the call has (db::FilteredStatement),
+// then kReadEnd. Every row also carries the head's position, the last one committed in the
+// statement's snapshot; the one row with no event when nothing matched.
 constexpr char kRead[] = R"sql(
-  SELECT position, event FROM event_log WHERE position > $?)sql";
+  SELECT head.position, e.position, e.event FROM event_log_head AS head LEFT JOIN LATERAL (
+    SELECT position, event FROM event_log WHERE position > $?)sql";
+constexpr char kReadEnd[] = " ORDER BY position LIMIT $?) AS e ON true ORDER BY e.position";
 constexpr char kLastPosition[] = "SELECT position FROM event_log_head";
 
 constexpr char kCursorPrefix[] = "ev2:";
@@ -146,17 +151,25 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
         .AddIf(!prefix.empty(), " AND (subject = $? OR left(subject, length($?) + 1) = $? || '/')",
                prefix)
         .AddIf(!filter.audience.empty(), " AND audience @> ARRAY[$?]", filter.audience)
-        .Add(" ORDER BY position LIMIT $?", absl::StrCat(limit));
+        .Add(kReadEnd, absl::StrCat(limit));
     const pqxx::result rows = statement.Exec(tx);
+    int64_t last = *start;
     for (const auto& row : rows) {
+      if (row[1].is_null()) break;  // nothing matched
       LoggedEvent logged;
-      const int64_t position = row[0].as<int64_t>();
-      if (!logged.event.ParseFromString(pqxx::binarystring(row[1]).str())) {
-        return errors::Internal(absl::StrCat("corrupt event at position ", position));
+      last = row[1].as<int64_t>();
+      if (!logged.event.ParseFromString(pqxx::binarystring(row[2]).str())) {
+        return errors::Internal(absl::StrCat("corrupt event at position ", last));
       }
-      logged.cursor = EncodeCursor(position);
+      logged.cursor = EncodeCursor(last);
       result.events.push_back(std::move(logged));
     }
+    // Positions follow commit order without gaps, so a short page has seen every event up to
+    // the head of its snapshot.
+    if (static_cast<int>(result.events.size()) < limit && !rows.empty()) {
+      last = std::max(last, rows[0][0].as<int64_t>());
+    }
+    result.cursor = EncodeCursor(last);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -34,6 +34,11 @@ struct LoggedEvent {
 
 struct ReadResult {
   std::vector<LoggedEvent> events;
+  // Where the next read continues. After a full page (`limit` events), the last event's
+  // cursor. After a shorter page, the cursor of the last event of the whole log visible to
+  // the read, matching or not: the events the filter skipped are not scanned again, so a
+  // reader whose filter rarely matches (an owner's WatchTasks) reads only what is new.
+  std::string cursor;
 };
 
 // One service's event log (DESIGN.md §4): a transactional outbox in the service's schema
@@ -77,6 +82,7 @@ class EventLog {
 
   // Reads up to `limit` events of `organization` (kAllOrganizations: of all) after `cursor`
   // (empty: from the start), in commit order. Never skips an event that commits later.
+  // Continue from ReadResult::cursor, which may be past the last event returned.
   absl::StatusOr<ReadResult> Read(db::ConnectionPool& pool, absl::Time deadline,
                                   std::string_view organization, std::string_view cursor,
                                   const EventFilter& filter, int limit) const;

@@ -254,10 +254,9 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     if (finishing_) return std::nullopt;
     if (!read.ok()) return BeginFinish(errors::ToGrpcStatus(read.status()));
     if (static_cast<int>(read->events.size()) == kBatch) more_ = true;
-    for (const auto& event : read->events) {
-      cursor_ = event.cursor;
-      queue_.push_back(convert_(event));
-    }
+    for (const auto& event : read->events) queue_.push_back(convert_(event));
+    // Past the events the filter skipped, too (ReadResult::cursor).
+    cursor_ = std::move(read->cursor);
     return Advance();
   }
 

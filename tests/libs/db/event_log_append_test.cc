@@ -1,5 +1,6 @@
 // eventlog::EventLog::AppendAll: many events in three statements, in order, with their own
-// subjects and audiences, and nothing when the transaction rolls back.
+// subjects and audiences, and nothing when the transaction rolls back; and EventLog::Read's
+// cursor, which continues after a full page's last event or after a short page's snapshot.
 #include <string>
 #include <vector>
 
@@ -31,6 +32,20 @@ class EventLogAppendTest : public ::testing::Test {
     payload.set_value(subject);
     return log_.Draft("org", "test.changed", subject, 1, payload, absl::Now(), random_,
                       std::move(audience));
+  }
+
+  void AppendAll(std::vector<EventLog::PendingEvent> events) {
+    ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                  log_.AppendAll(tx, events);
+                  return absl::OkStatus();
+                }).ok());
+  }
+
+  ReadResult ReadAfter(const std::string& cursor, const EventFilter& filter, int limit) {
+    auto read =
+        log_.Read(pool_, absl::Now() + absl::Seconds(10), kAllOrganizations, cursor, filter, limit);
+    EXPECT_TRUE(read.ok()) << read.status();
+    return read.ok() ? *std::move(read) : ReadResult{};
   }
 
   std::vector<LoggedEvent> ReadAll(const EventFilter& filter = {}) {
@@ -120,6 +135,46 @@ TEST_F(EventLogAppendTest, AnEmptyBatchWritesNothing) {
                 return absl::OkStatus();
               }).ok());
   EXPECT_TRUE(ReadAll().empty());
+}
+
+// A reader whose filter rarely matches (an owner's WatchTasks stream) must not scan the events
+// it skipped again on its next read.
+TEST_F(EventLogAppendTest, AShortPageContinuesAfterEverythingItsSnapshotSaw) {
+  AppendAll({Draft("for-ann", {"owner:ann"}), Draft("for-bob", {"owner:bob"}),
+             Draft("for-bob-again", {"owner:bob"})});
+  const ReadResult first = ReadAfter("", ForAudience("owner:ann"), 10);
+  EXPECT_THAT(Subjects(first.events), ElementsAre("for-ann"));
+  ASSERT_EQ(first.events.size(), 1u);
+  EXPECT_NE(first.cursor, first.events[0].cursor);  // past bob's two events
+
+  AppendAll({Draft("for-carl", {"owner:carl"}), Draft("for-ann-later", {"owner:ann"})});
+  // Nothing before the cursor is read again, and nothing after it is skipped.
+  EXPECT_THAT(Subjects(ReadAfter(first.cursor, {}, 10).events),
+              ElementsAre("for-carl", "for-ann-later"));
+  const ReadResult second = ReadAfter(first.cursor, ForAudience("owner:ann"), 10);
+  EXPECT_THAT(Subjects(second.events), ElementsAre("for-ann-later"));
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_EQ(second.cursor, second.events[0].cursor);  // the last event of the log
+
+  // A read that matches nothing moves the cursor to the head as well.
+  AppendAll({Draft("for-dora", {"owner:dora"})});
+  const ReadResult none = ReadAfter(second.cursor, ForAudience("owner:ann"), 10);
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_TRUE(ReadAfter(none.cursor, {}, 10).events.empty());
+  // And stands still when there is nothing new.
+  EXPECT_EQ(ReadAfter(none.cursor, ForAudience("owner:ann"), 10).cursor, none.cursor);
+}
+
+// A full page may have more matching events behind it: it continues after its last event.
+TEST_F(EventLogAppendTest, AFullPageContinuesAfterItsLastEvent) {
+  AppendAll({Draft("a", {"owner:ann"}), Draft("b", {"owner:ann"}), Draft("c", {"owner:bob"}),
+             Draft("d", {"owner:ann"})});
+  const ReadResult page = ReadAfter("", ForAudience("owner:ann"), 2);
+  EXPECT_THAT(Subjects(page.events), ElementsAre("a", "b"));
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_EQ(page.cursor, page.events[1].cursor);
+  EXPECT_THAT(Subjects(ReadAfter(page.cursor, ForAudience("owner:ann"), 2).events),
+              ElementsAre("d"));
 }
 
 }  // namespace
