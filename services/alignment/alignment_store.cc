@@ -20,7 +20,7 @@ using db::ToSqlTime;
 // The statements of the event and fan-out paths are prepared (db::PreparedStatement: planned
 // once per connection). ListTasks, with its optional filters, is one prepared statement per
 // combination of filters (db::FilteredStatement); the rarer statements with `$3 = '' OR …`
-// terms (OpenTasks) are planned on every call.
+// terms (OpenTasks) are planned on every call, and so is kUpdateTasks (see there).
 constexpr char kInsertFunction[] = R"sql(
   INSERT INTO functions (organization, function_id, uid, version, body, create_time,
                          update_time)
@@ -92,7 +92,12 @@ constexpr char kFindTaskForUpdate[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND task_id = $2
   FOR UPDATE)sql";
-constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
+// Planned on every call, not prepared: it joins the given tasks to `tasks`, and a generic plan
+// is chosen from the table's size at the time. One made while the table was nearly empty (a
+// hash join over every task of the organization) stayed until the next ANALYZE: in a latency
+// run on a fresh database it cost 1.9 ms per 5-task supersession and grew with the table,
+// against 0.36 ms for the 5-task insert (BENCHMARKS.md, step 15). Planning costs about 0.1 ms.
+constexpr char kUpdateTasks[] = R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
                    escalated_to = u.escalated_to, version = u.version, body = NULL,
                    body_pb = substring($8::bytea FROM u.start FOR u.length),
@@ -100,7 +105,7 @@ constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
   FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[],
               $9::int[], $10::int[], $11::timestamptz[])
        AS u(task_id, owner, state, escalated, escalated_to, version, start, length, update_time)
-  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql"};
+  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
 constexpr db::PreparedStatement kLockUnresolvedTasks{"lock_unresolved_tasks", R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND offering = ANY($2::text[]) AND function_id = ANY($3::text[])
@@ -341,9 +346,9 @@ void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization
     bodies.Add(task.SerializeAsString());
     update_times.AddText(ToSqlTime(task.update_time()));
   }
-  db::ExecPrepared(tx, kUpdateTasks, organization, ids.str(), owners.str(), states.str(),
-                   escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
-                   bodies.starts(), bodies.lengths(), update_times.str());
+  tx.exec_params(kUpdateTasks, organization, ids.str(), owners.str(), states.str(), escalated.str(),
+                 escalated_to.str(), versions.str(), bodies.blob(), bodies.starts(),
+                 bodies.lengths(), update_times.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
