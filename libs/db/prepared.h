@@ -17,6 +17,11 @@ namespace throughline::db {
 // Only for statements whose plan does not depend on the parameter values: after five
 // executions PostgreSQL may switch to a generic plan made without them, and a statement like
 // `($1 = '' OR owner = $1) ORDER BY id DESC LIMIT 50` would then scan the whole table.
+// Nor, where planning is cheap next to executing, for a join whose best plan depends on a
+// table's size: a generic plan is kept until the table's statistics change (autovacuum's next
+// ANALYZE, up to a minute and 10 % of the rows away), and one made while the table was nearly
+// empty (a hash join over all its rows) is slow by then (the task supersession, BENCHMARKS.md
+// step 15). GetSegment's lookup keeps that exposure: planning would be most of its cost.
 // Such statements stay with tx.exec_params.
 struct PreparedStatement {
   const char* name;  // unique among all prepared statements of a service
