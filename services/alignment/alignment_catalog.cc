@@ -24,6 +24,7 @@
 #include "services/alignment/alignment_validation.h"
 #include "services/alignment/functions.h"
 #include "services/alignment/task_log.h"
+#include "services/segment/segment_validation.h"
 #include "throughline/alignment/v1/events.pb.h"
 
 namespace throughline::alignment {
@@ -700,16 +701,20 @@ absl::Status AlignmentCatalog::PreviewSegmentChange(
   if (!ids.ok()) return ids.status();
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
-  // Nothing is written, so the segment service never validates the proposal; planning works
-  // need by need, so their number is bounded here, as the segment service bounds it.
-  constexpr int kMaxNeeds = 100;
-  if (request.segment().needs_size() > kMaxNeeds) {
-    return errors::InvalidField("segment.needs", absl::StrCat("at most ", kMaxNeeds, " needs"));
+  // Nothing is written, so the segment service never sees the proposal: it is validated here
+  // with the segment service's own rules, so a change UpdateSegment would refuse gets the same
+  // answer instead of a preview. The number of needs is bounded before the segment is read.
+  if (request.segment().needs_size() > segment::kMaxListEntries) {
+    return errors::InvalidField("segment.needs",
+                                absl::StrCat("at most ", segment::kMaxListEntries, " needs"));
   }
   auto before = suite_.GetSegment(request.segment().name(), call.deadline);
   if (!before.ok()) return before.status();
   segment::v1::Segment after = *before;
   api::ApplyUpdate(request.segment(), *paths, &after);
+  errors::Violations violations;
+  segment::ValidateSegment(after, "segment", violations);
+  if (!violations.empty()) return violations.ToStatus();
   const std::vector<std::string> changed = api::ChangedPaths(*before, after, kSegmentUpdatable);
   if (!changed.empty()) after.set_revision(before->revision() + 1);
   v1::Trigger trigger;

@@ -14,6 +14,7 @@
 #include "libs/server/authorize.h"
 #include "request_fuzzer.h"
 #include "services/alignment/alignment_validation.h"
+#include "services/segment/segment_validation.h"
 #include "throughline/alignment/v1/alignment_service.pb.h"
 
 namespace throughline::fuzz {
@@ -183,16 +184,19 @@ absl::Status PreviewSegmentChange(const CallContext& call,
   if (!ids.ok()) return ids.status();
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
-  if (request.segment().needs_size() > 100) {
+  if (request.segment().needs_size() > segment::kMaxListEntries) {
     return errors::InvalidField("segment.needs", "at most 100 needs");
   }
-  // Then, with the segment read from the segment service: the update applied to it.
+  // Then, with the segment read from the segment service: the update applied to it and
+  // validated by the segment service's rules.
   segment::v1::Segment before;
   before.set_name(request.segment().name());
   segment::v1::Segment after = before;
   api::ApplyUpdate(request.segment(), *paths, &after);
+  errors::Violations violations;
+  segment::ValidateSegment(after, "segment", violations);
   (void)api::ChangedPaths(before, after, kSegmentUpdatable);
-  return absl::OkStatus();
+  return violations.empty() ? absl::OkStatus() : violations.ToStatus();
 }
 
 template <typename Request>

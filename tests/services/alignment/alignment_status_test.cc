@@ -209,6 +209,32 @@ TEST_F(AlignmentStatusTest, APreviewReturnsTheTasksAndIncoherencesAndWritesNothi
   EXPECT_EQ(suite().AllTasks().size(), 10u);
 }
 
+// A proposal UpdateSegment would refuse gets UpdateSegment's answer, not a preview.
+TEST_F(AlignmentStatusTest, APreviewOfAnInvalidProposalNamesTheFieldLikeUpdateSegment) {
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
+  seg::Segment proposed;
+  proposed.set_name(kOneClick);
+  *proposed.add_needs() = MakeNeed("simplicity", type::v1::CRITICAL);
+  *proposed.add_needs() = MakeNeed("simplicity", type::v1::LOW);
+  *proposed.add_needs() = MakeNeed("Not A Dimension", type::v1::LOW);
+  auto preview = suite().Preview(proposed, {"needs"});
+  EXPECT_EQ(preview.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(preview.status),
+              ElementsAre("segment.needs[1].dimension", "segment.needs[2].dimension"));
+  // The same fields as the segment service names for the same change.
+  auto update = suite().UpdateSegment(proposed, {"needs"});
+  EXPECT_EQ(update.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(update.status), ViolatedFields(preview.status));
+
+  // A field outside the mask is the stored one, which is valid: only the proposal counts.
+  seg::Segment unnamed;
+  unnamed.set_name(kOneClick);
+  *unnamed.add_needs() = MakeNeed("simplicity", type::v1::CRITICAL);
+  EXPECT_TRUE(suite().Preview(unnamed, {"needs"}).ok());
+  EXPECT_THAT(ViolatedFields(suite().Preview(unnamed, {"display_name"}).status),
+              ElementsAre("segment.display_name"));
+}
+
 TEST_F(AlignmentStatusTest, APreviewOfAnUnknownSegmentIsNotFound) {
   seg::Segment proposed;
   proposed.set_name("organizations/acme/markets/cloud-databases/segments/nobody");
