@@ -88,7 +88,7 @@ class BadInputTest : public SecuritySuiteTest {
   // Every test also checks that its bad input wrote nothing.
   void TearDown() override {
     if (!HasFatalFailure()) {
-      EXPECT_EQ(Snapshot(), before_) << "bad input changed stored data";
+      EXPECT_EQ(SnapshotDifference(before_, Snapshot()), "") << "bad input changed stored data";
     }
     SecuritySuiteTest::TearDown();
   }

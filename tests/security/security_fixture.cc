@@ -1,11 +1,15 @@
 #include "tests/security/security_fixture.h"
 
+#include <algorithm>
+#include <iterator>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "libs/errors/errors.h"
+#include "tests/support/wait.h"
 
 namespace throughline::security::testing {
 namespace {
@@ -18,6 +22,14 @@ constexpr char kSchemasQuery[] =
     "SELECT table_schema, table_name FROM information_schema.tables "
     "WHERE table_schema IN ('segment', 'offering', 'alignment') AND table_type = 'BASE TABLE' "
     "ORDER BY 1, 2";
+
+// The segment and offering events alignmentd has not processed yet: it claims each event in its
+// inbox in the transaction that processes it, tasks or not.
+constexpr char kUnprocessedEventsQuery[] = R"sql(
+  SELECT count(*)
+  FROM (SELECT event_id FROM segment.event_log UNION ALL SELECT event_id FROM offering.event_log)
+       AS e
+  WHERE NOT EXISTS (SELECT 1 FROM alignment.inbox AS i WHERE i.event_id = e.event_id::text))sql";
 
 }  // namespace
 
@@ -221,6 +233,15 @@ RawResult SecuritySuiteTest::CallText(std::string_view method, const std::string
 DatabaseSnapshot SecuritySuiteTest::Snapshot() const {
   DatabaseSnapshot snapshot;
   pqxx::connection connection(database_->url());
+  // alignmentd processes events after their calls return; a snapshot taken before it is done
+  // would change under the test without any call of the test changing anything.
+  const bool settled = throughline::testing::WaitFor(
+      [&] {
+        pqxx::read_transaction tx(connection);
+        return tx.exec1(kUnprocessedEventsQuery)[0].as<int>() == 0;
+      },
+      alignment::testing::kTaskTimeout);
+  EXPECT_TRUE(settled) << "alignmentd did not process every segment and offering event";
   pqxx::read_transaction tx(connection);
   for (const auto& table : tx.exec(kSchemasQuery)) {
     const std::string name = absl::StrCat(tx.quote_name(table[0].as<std::string>()), ".",
@@ -231,6 +252,35 @@ DatabaseSnapshot SecuritySuiteTest::Snapshot() const {
     }
   }
   return snapshot;
+}
+
+std::string SnapshotDifference(const DatabaseSnapshot& before, const DatabaseSnapshot& after) {
+  std::string difference;
+  std::set<std::string> tables;
+  for (const auto& [table, rows] : before) tables.insert(table);
+  for (const auto& [table, rows] : after) tables.insert(table);
+  for (const std::string& table : tables) {
+    const auto rows_in = [&table](const DatabaseSnapshot& snapshot) {
+      const auto found = snapshot.find(table);
+      std::vector<std::string> rows;
+      if (found != snapshot.end()) rows = found->second;
+      std::sort(rows.begin(), rows.end());
+      return rows;
+    };
+    const std::vector<std::string> old_rows = rows_in(before);
+    const std::vector<std::string> new_rows = rows_in(after);
+    std::vector<std::string> lost;
+    std::vector<std::string> gained;
+    std::set_difference(old_rows.begin(), old_rows.end(), new_rows.begin(), new_rows.end(),
+                        std::back_inserter(lost));
+    std::set_difference(new_rows.begin(), new_rows.end(), old_rows.begin(), old_rows.end(),
+                        std::back_inserter(gained));
+    for (const std::string& row : lost) absl::StrAppend(&difference, table, " lost ", row, "\n");
+    for (const std::string& row : gained) {
+      absl::StrAppend(&difference, table, " gained ", row, "\n");
+    }
+  }
+  return difference;
 }
 
 std::vector<std::string> SecuritySuiteTest::GlobexSecretsIn(std::string_view text) const {

@@ -58,6 +58,10 @@ struct Organization {
 // A snapshot of every row of every table of the services' schemas, as text, by table.
 using DatabaseSnapshot = std::map<std::string, std::vector<std::string>>;
 
+// What changed from `before` to `after`: a line per row a table lost or gained; empty when
+// nothing did.
+std::string SnapshotDifference(const DatabaseSnapshot& before, const DatabaseSnapshot& after);
+
 class SecuritySuiteTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -80,6 +84,8 @@ class SecuritySuiteTest : public ::testing::Test {
   RawResult CallText(std::string_view method, const std::string& request, std::string_view token,
                      const EnoughMessages& enough = {});
 
+  // Every row of the services' tables, once alignmentd has processed every segment and
+  // offering event (it writes its inbox and cursors for each).
   DatabaseSnapshot Snapshot() const;
 
   // Everything of globex found in `text`: its marker, uids and etags. Empty when clean.
