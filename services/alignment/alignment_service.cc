@@ -11,7 +11,19 @@ using server::ServeUnary;
 
 AlignmentService::AlignmentService(AlignmentCatalog& catalog, const server::CallRuntime& runtime,
                                    eventlog::WatchDependencies watch)
-    : catalog_(catalog), runtime_(runtime), watch_(watch) {}
+    : catalog_(catalog), runtime_(runtime), watch_(watch) {
+  // Every method, in the order of the .proto: requests that do not parse are answered
+  // INVALID_ARGUMENT naming the field (libs/server/request_parsing.h).
+  ParseRequests(this, v1::AlignmentService::service_full_name(), &AlignmentService::CreateFunction,
+                &AlignmentService::GetFunction, &AlignmentService::ListFunctions,
+                &AlignmentService::UpdateFunction, &AlignmentService::DeleteFunction,
+                &AlignmentService::CreateCommitment, &AlignmentService::GetCommitment,
+                &AlignmentService::ListCommitments, &AlignmentService::UpdateCommitment,
+                &AlignmentService::ConfirmCommitment, &AlignmentService::GetTask,
+                &AlignmentService::ListTasks, &AlignmentService::AcknowledgeTask,
+                &AlignmentService::ResolveTask, &AlignmentService::WatchTasks,
+                &AlignmentService::GetAlignmentStatus, &AlignmentService::PreviewSegmentChange);
+}
 
 grpc::ServerUnaryReactor* AlignmentService::CreateFunction(grpc::CallbackServerContext* context,
                                                     const v1::CreateFunctionRequest* request,

@@ -2,6 +2,7 @@
 
 #include "libs/eventlog/watch_reactor.h"
 #include "libs/server/call.h"
+#include "libs/server/request_parsing.h"
 #include "services/alignment/alignment_catalog.h"
 #include "throughline/alignment/v1/alignment_service.grpc.pb.h"
 
@@ -9,7 +10,8 @@ namespace throughline::alignment {
 
 // The gRPC surface of the alignment service: each unary method authenticates, then runs the
 // catalog on the worker pool; WatchTasks streams the backlog and then the task log.
-class AlignmentService final : public v1::AlignmentService::CallbackService {
+class AlignmentService final
+    : public server::ParsesItsRequests<v1::AlignmentService::CallbackService> {
  public:
   AlignmentService(AlignmentCatalog& catalog, const server::CallRuntime& runtime,
                    eventlog::WatchDependencies watch);

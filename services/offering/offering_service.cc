@@ -9,7 +9,17 @@ using server::ServeUnary;
 
 OfferingService::OfferingService(OfferingCatalog& catalog, const server::CallRuntime& runtime,
                                  eventlog::WatchDependencies watch)
-    : catalog_(catalog), runtime_(runtime), watch_(watch) {}
+    : catalog_(catalog), runtime_(runtime), watch_(watch) {
+  // Every method, in the order of the .proto: requests that do not parse are answered
+  // INVALID_ARGUMENT naming the field (libs/server/request_parsing.h).
+  ParseRequests(this, v1::OfferingService::service_full_name(), &OfferingService::CreateOffering,
+                &OfferingService::GetOffering, &OfferingService::ListOfferings,
+                &OfferingService::UpdateOffering, &OfferingService::DeleteOffering,
+                &OfferingService::RetargetOffering, &OfferingService::CreateDecision,
+                &OfferingService::GetDecision, &OfferingService::ListDecisions,
+                &OfferingService::UpdateDecision, &OfferingService::DeleteDecision,
+                &OfferingService::EvaluateCoherence, &OfferingService::WatchOfferingEvents);
+}
 
 grpc::ServerUnaryReactor* OfferingService::CreateOffering(grpc::CallbackServerContext* context,
                                                    const v1::CreateOfferingRequest* request,

@@ -2,6 +2,7 @@
 
 #include "libs/eventlog/watch_reactor.h"
 #include "libs/server/call.h"
+#include "libs/server/request_parsing.h"
 #include "services/offering/offering_catalog.h"
 #include "throughline/offering/v1/offering_service.grpc.pb.h"
 
@@ -9,7 +10,8 @@ namespace throughline::offering {
 
 // The gRPC surface of the offering service: each unary method authenticates, then runs the
 // catalog on the worker pool; WatchOfferingEvents streams the event log.
-class OfferingService final : public v1::OfferingService::CallbackService {
+class OfferingService final
+    : public server::ParsesItsRequests<v1::OfferingService::CallbackService> {
  public:
   OfferingService(OfferingCatalog& catalog, const server::CallRuntime& runtime,
                   eventlog::WatchDependencies watch);

@@ -11,7 +11,16 @@ using server::ServeUnaryAsync;
 
 SegmentService::SegmentService(SegmentCatalog& catalog, const server::CallRuntime& runtime,
                                eventlog::WatchDependencies watch)
-    : catalog_(catalog), runtime_(runtime), watch_(watch) {}
+    : catalog_(catalog), runtime_(runtime), watch_(watch) {
+  // Every method, in the order of the .proto: requests that do not parse are answered
+  // INVALID_ARGUMENT naming the field (libs/server/request_parsing.h).
+  ParseRequests(this, v1::SegmentService::service_full_name(), &SegmentService::CreateMarket,
+                &SegmentService::GetMarket, &SegmentService::ListMarkets,
+                &SegmentService::UpdateMarket, &SegmentService::DeleteMarket,
+                &SegmentService::CreateSegment, &SegmentService::GetSegment,
+                &SegmentService::ListSegments, &SegmentService::UpdateSegment,
+                &SegmentService::DeleteSegment, &SegmentService::WatchSegmentEvents);
+}
 
 grpc::ServerUnaryReactor* SegmentService::CreateMarket(grpc::CallbackServerContext* context,
                                                        const v1::CreateMarketRequest* request,

@@ -2,6 +2,7 @@
 
 #include "libs/eventlog/watch_reactor.h"
 #include "libs/server/call.h"
+#include "libs/server/request_parsing.h"
 #include "services/segment/segment_catalog.h"
 #include "throughline/segment/v1/segment_service.grpc.pb.h"
 
@@ -9,7 +10,7 @@ namespace throughline::segment {
 
 // The gRPC surface of the segment service: each unary method authenticates, then runs the
 // catalog on the worker pool; WatchSegmentEvents streams the event log.
-class SegmentService final : public v1::SegmentService::CallbackService {
+class SegmentService final : public server::ParsesItsRequests<v1::SegmentService::CallbackService> {
  public:
   SegmentService(SegmentCatalog& catalog, const server::CallRuntime& runtime,
                  eventlog::WatchDependencies watch);

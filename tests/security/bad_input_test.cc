@@ -26,7 +26,9 @@ using alignment::testing::ErrorReason;
 using alignment::testing::kAcmeAdmin;
 using alignment::testing::kAcmeEditor;
 using alignment::testing::kGlobexEditor;
+using alignment::testing::ViolatedFields;
 using grpc::StatusCode;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -229,16 +231,25 @@ std::string WithInvalidUtf8(const google::protobuf::Message& request) {
   return absl::StrReplaceAll(request.SerializeAsString(), {{"@@@@", "\xff\xfe\xc0\x80"}});
 }
 
-// The requests of InvalidUtf8... tests: a string field of each service with bytes that are not
-// UTF-8.
-std::vector<std::pair<std::string, std::string>> InvalidUtf8Requests(const Organization& acme) {
+// A request whose string field holds bytes that are not UTF-8, and the path of that field.
+struct InvalidUtf8Request {
+  std::string method;
+  std::string bytes;
+  std::string field;
+};
+
+// Nested string fields of each service, with bytes that are not UTF-8.
+std::vector<InvalidUtf8Request> NestedInvalidUtf8Requests(const Organization& acme) {
   seg::CreateMarketRequest market;
   market.set_parent(acme.parent);
   market.set_market_id("utf8");
   *market.mutable_market() = alignment::testing::CloudDatabases();
   market.mutable_market()->set_display_name("Cloud @@@@");
-  seg::GetMarketRequest get_market;
-  get_market.set_name(acme.market + "@@@@");
+  seg::CreateSegmentRequest segment;
+  segment.set_parent(acme.market);
+  segment.set_segment_id("utf8");
+  *segment.mutable_segment() = alignment::testing::OneClickCustomers();
+  segment.mutable_segment()->mutable_needs(1)->set_note("Fast @@@@");
   off::CreateOfferingRequest offering;
   offering.set_parent(acme.parent);
   offering.set_offering_id("utf8");
@@ -248,41 +259,83 @@ std::vector<std::pair<std::string, std::string>> InvalidUtf8Requests(const Organ
   commitment.set_parent(acme.offering);
   commitment.set_function_id("sales");
   commitment.mutable_commitment()->set_statement("Priced @@@@");
-  return {{kCreateMarket, WithInvalidUtf8(market)},
-          {kGetMarket, WithInvalidUtf8(get_market)},
-          {kCreateOffering, WithInvalidUtf8(offering)},
-          {kCreateCommitment, WithInvalidUtf8(commitment)}};
+  return {{kCreateMarket, WithInvalidUtf8(market), "market.display_name"},
+          {kCreateSegment, WithInvalidUtf8(segment), "segment.needs[1].note"},
+          {kCreateOffering, WithInvalidUtf8(offering), "offering.value_proposition"},
+          {kCreateCommitment, WithInvalidUtf8(commitment), "commitment.statement"}};
 }
 
-// What happens today: proto3 strings must be UTF-8, so the server's protobuf parser rejects
-// the message and gRPC answers before any of our code runs — with UNIMPLEMENTED and an empty
-// message (gRPC 1.51's callback server on a request that does not deserialize). Nothing is
-// written. The right answer is the disabled test below.
-TEST_F(BadInputTest, InvalidUtf8IsRefusedBeforeAnyServiceCodeRuns) {
-  for (const auto& [method, bytes] : InvalidUtf8Requests(acme())) {
-    SCOPED_TRACE(method);
-    const auto& descriptor = Method(method);
+// Proto3 strings must be UTF-8, so protobuf refuses these requests before any service code
+// runs; libs/server/request_parsing.h answers for it, naming the field (gRPC itself would
+// answer UNIMPLEMENTED with an empty message). Nothing is written (TearDown).
+TEST_F(BadInputTest, InvalidUtf8IsInvalidArgumentNamingTheField) {
+  for (const auto& request : NestedInvalidUtf8Requests(acme())) {
+    SCOPED_TRACE(request.method);
+    const auto& descriptor = Method(request.method);
     const RawResult result =
-        CallRaw(ChannelOf(*descriptor.service()), descriptor, bytes, kAcmeEditor);
-    EXPECT_FALSE(result.status.ok());
-    EXPECT_EQ(ErrorReason(result.status), "") << "no ErrorInfo: our code never ran";
-    RecordProperty(method, Describe(result.status));
-    std::cout << method << " with invalid UTF-8: " << Describe(result.status) << "\n";
-  }
-}
-
-// DISABLED: the guarantee "a clear message naming the field" does not hold for invalid UTF-8
-// (see above). Fixing it means parsing requests ourselves in libs/server (owned by another
-// engineer) or declaring the fields bytes; reported to the lead.
-TEST_F(BadInputTest, DISABLED_InvalidUtf8IsInvalidArgumentNamingTheField) {
-  for (const auto& [method, bytes] : InvalidUtf8Requests(acme())) {
-    SCOPED_TRACE(method);
-    const auto& descriptor = Method(method);
-    const RawResult result =
-        CallRaw(ChannelOf(*descriptor.service()), descriptor, bytes, kAcmeEditor);
+        CallRaw(ChannelOf(*descriptor.service()), descriptor, request.bytes, kAcmeEditor);
     EXPECT_EQ(result.status.error_code(), StatusCode::INVALID_ARGUMENT) << Describe(result.status);
-    EXPECT_THAT(result.status.error_message(), HasSubstr("UTF-8"));
+    EXPECT_THAT(ViolatedFields(result.status), ElementsAre(request.field));
+    EXPECT_THAT(result.status.error_message(), HasSubstr("not UTF-8"));
+    EXPECT_EQ(ErrorReason(result.status), "INVALID_ARGUMENT");
   }
+}
+
+// Sets the first singular string field of `message`, depth first through singular message
+// fields, to `value`; answers its path ("market.name"), or "" when there is none.
+std::string SetFirstString(google::protobuf::Message& message, const std::string& value) {
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  const google::protobuf::Descriptor& type = *message.GetDescriptor();
+  for (int i = 0; i < type.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = type.field(i);
+    if (field->is_repeated()) continue;
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      reflection.SetString(&message, field, value);
+      return field->name();
+    }
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      const std::string nested = SetFirstString(*reflection.MutableMessage(&message, field), value);
+      if (!nested.empty()) return absl::StrCat(field->name(), ".", nested);
+      reflection.ClearField(&message, field);
+    }
+  }
+  return "";
+}
+
+// Every method of every service, unary and streaming: the first string field of its request
+// (SetFirstString) with bytes that are not UTF-8, sent without a token (the request is refused
+// before authentication, like any request that does not parse).
+TEST_F(BadInputTest, EveryMethodAnswersInvalidUtf8WithTheField) {
+  int methods = 0;
+  for (const auto* service : Services()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor& method = *service->method(i);
+      SCOPED_TRACE(method.full_name());
+      auto request = NewRequest(method);
+      const std::string field = SetFirstString(*request, "@@@@");
+      ASSERT_FALSE(field.empty()) << "no string field in " << method.input_type()->full_name();
+      const RawResult result =
+          CallRaw(ChannelOf(*service), method, WithInvalidUtf8(*request), /*token=*/"");
+      EXPECT_EQ(result.status.error_code(), StatusCode::INVALID_ARGUMENT)
+          << Describe(result.status);
+      EXPECT_THAT(ViolatedFields(result.status), ElementsAre(field));
+      EXPECT_FALSE(result.stream_started);
+      ++methods;
+    }
+  }
+  EXPECT_EQ(methods, 41);
+}
+
+// Bytes that are no protobuf message at all (a length that runs past the end).
+TEST_F(BadInputTest, BytesThatAreNoMessageAreInvalidArgument) {
+  const auto& descriptor = Method(kGetMarket);
+  const RawResult result = CallRaw(ChannelOf(*descriptor.service()), descriptor,
+                                   "\x0a\x7f"
+                                   "abc",
+                                   kAcmeEditor);
+  EXPECT_EQ(result.status.error_code(), StatusCode::INVALID_ARGUMENT) << Describe(result.status);
+  EXPECT_THAT(result.status.error_message(),
+              HasSubstr("not a serialized throughline.segment.v1.GetMarketRequest"));
 }
 
 TEST_F(BadInputTest, NamesInAnotherOrganizationAreRefusedInEveryField) {

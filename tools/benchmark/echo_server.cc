@@ -24,6 +24,14 @@ segment::v1::Segment StoredSegment(const std::string& name, int64_t revision) {
 
 }  // namespace
 
+EchoSegmentService::EchoSegmentService(const server::CallRuntime& runtime) : runtime_(runtime) {
+  // Like segmentd, which parses its requests the same way; the methods the echo server does
+  // not answer keep the generated UNIMPLEMENTED.
+  const char* service = segment::v1::SegmentService::service_full_name();
+  ParseRequest(this, service, "GetSegment", &EchoSegmentService::GetSegment);
+  ParseRequest(this, service, "UpdateSegment", &EchoSegmentService::UpdateSegment);
+}
+
 grpc::ServerUnaryReactor* EchoSegmentService::GetSegment(
     grpc::CallbackServerContext* context, const segment::v1::GetSegmentRequest* request,
     segment::v1::Segment* response) {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/server/call.h"
+#include "libs/server/request_parsing.h"
 #include "libs/server/server_host.h"
 #include "libs/server/service_flags.h"
 #include "libs/server/worker_pool.h"
@@ -16,9 +17,10 @@
 
 namespace throughline::benchmark {
 
-class EchoSegmentService final : public segment::v1::SegmentService::CallbackService {
+class EchoSegmentService final
+    : public server::ParsesItsRequests<segment::v1::SegmentService::CallbackService> {
  public:
-  explicit EchoSegmentService(const server::CallRuntime& runtime) : runtime_(runtime) {}
+  explicit EchoSegmentService(const server::CallRuntime& runtime);
 
   // The benchmark segment, named as asked.
   grpc::ServerUnaryReactor* GetSegment(grpc::CallbackServerContext* context,

@@ -1,0 +1,78 @@
+#include "libs/server/request_parsing.h"
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/unknown_field_set.h"
+
+namespace throughline::server {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+// Nested messages deeper than this are not searched (protobuf's own limit is 100).
+constexpr int kMaxDepth = 100;
+
+bool IsUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = errors::Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+// The path of the first string field in `bytes` (a `type`) whose value is not UTF-8, looking
+// into nested messages: "market.display_name", "needs[1].description". std::nullopt when no
+// field is, or when the bytes are not a message.
+std::optional<std::string> FindInvalidUtf8(const Descriptor& type, std::string_view bytes,
+                                           int depth) {
+  UnknownFieldSet fields;
+  if (depth > kMaxDepth || !fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return std::nullopt;
+  }
+  std::map<int, int> occurrences;  // field number -> values seen so far
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& field = fields.field(i);
+    const int occurrence = occurrences[field.number()]++;
+    const FieldDescriptor* descriptor = type.FindFieldByNumber(field.number());
+    if (descriptor == nullptr || field.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    std::string path(descriptor->name());
+    if (descriptor->is_repeated()) absl::StrAppend(&path, "[", occurrence, "]");
+    const std::string& value = field.length_delimited();
+    if (descriptor->type() == FieldDescriptor::TYPE_STRING && !IsUtf8(value)) return path;
+    if (descriptor->type() == FieldDescriptor::TYPE_MESSAGE) {
+      if (auto nested = FindInvalidUtf8(*descriptor->message_type(), value, depth + 1)) {
+        return absl::StrCat(path, ".", *nested);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::Status UnparsableRequest(const Descriptor& type, std::string_view bytes) {
+  if (std::optional<std::string> field = FindInvalidUtf8(type, bytes, 0)) {
+    return errors::InvalidField(*field, "holds bytes that are not UTF-8; text must be UTF-8");
+  }
+  return errors::InvalidField(
+      "", absl::StrCat("the request is not a serialized ", type.full_name(), " message"));
+}
+
+std::string BufferBytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Valid() || !buffer.Dump(&slices).ok()) return bytes;  // no message was sent
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+}  // namespace throughline::server
