@@ -31,9 +31,9 @@
 #include "absl/time/time.h"
 #include "tests/crashloop/change_driver.h"
 #include "tests/crashloop/managed_service.h"
-#include "tests/crashloop/private_cluster.h"
 #include "tests/crashloop/task_check.h"
 #include "tests/services/alignment/suite_clients.h"
+#include "tests/support/private_cluster.h"
 #include "tests/support/test_database.h"
 #include "tests/support/wait.h"
 
@@ -96,9 +96,9 @@ class CrashLoopTest : public ::testing::Test {
               << " (rerun: THROUGHLINE_CRASHLOOP_SEED=" << seed_ << ")" << std::endl;
     RecordProperty("seed", std::to_string(seed_));
 
-    const absl::Status started = StartClusterInNewDirectory(
-        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-crashloop-XXXXXX", &dir_,
-        &cluster_);
+    const absl::Status started = testing::StartClusterInNewDirectory(
+        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-crashloop-XXXXXX",
+        testing::PrivateCluster::Commits::kDurable, &dir_, &cluster_);
     ASSERT_TRUE(started.ok()) << started;
     cluster_started_ = true;
     {
@@ -364,7 +364,7 @@ class CrashLoopTest : public ::testing::Test {
   uint64_t seed_ = 0;
   absl::Duration interval_;
   std::string dir_;
-  std::unique_ptr<PrivateCluster> cluster_;
+  std::unique_ptr<testing::PrivateCluster> cluster_;
   bool cluster_started_ = false;
   std::string database_url_;
   std::vector<std::unique_ptr<ManagedService>> services_;  // segmentd, offeringd, alignmentd

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "libs/db/connection_pool.h"
 #include "libs/db/transaction.h"
-#include "tests/crashloop/private_cluster.h"
+#include "tests/support/private_cluster.h"
 
 namespace throughline::crashloop {
 namespace {
@@ -23,9 +23,9 @@ namespace {
 class PostgresRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const absl::Status started = StartClusterInNewDirectory(
-        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-pg-restart-XXXXXX", &dir_,
-        &cluster_);
+    const absl::Status started = testing::StartClusterInNewDirectory(
+        THROUGHLINE_TOOLS_PG, ::testing::TempDir() + "throughline-pg-restart-XXXXXX",
+        testing::PrivateCluster::Commits::kDurable, &dir_, &cluster_);
     ASSERT_TRUE(started.ok()) << started;
   }
 
@@ -38,7 +38,7 @@ class PostgresRestartTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<PrivateCluster> cluster_;
+  std::unique_ptr<testing::PrivateCluster> cluster_;
 };
 
 TEST_F(PostgresRestartTest, CallsOnConnectionsAnImmediateShutdownKilledRunAgainOnFreshOnes) {

@@ -16,10 +16,11 @@ using DatabaseOutageTest = ReliabilityTest;
 constexpr absl::Duration kClientDeadline = absl::Seconds(10);
 
 TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
-  PrivateCluster cluster(dir() + "/pg");
-  ASSERT_TRUE(cluster.Start());
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
   // The default probe interval (1 s), so the figures are those of a real deployment.
-  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster.url()));
+  Service segmentd =
+      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
   ASSERT_NE(segmentd.port, 0);
   auto channel = grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials());
   auto stub = seg::SegmentService::NewStub(channel);
@@ -27,7 +28,7 @@ TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
   // Reads too, so that the pool holds open connections that the outage will break.
   ASSERT_TRUE(GetMarket(*stub, "before").ok());
 
-  ASSERT_TRUE(cluster.Stop());
+  ASSERT_TRUE(cluster->Stop().ok());
   const absl::Time stopped = absl::Now();
 
   // Reads and writes fail fast with UNAVAILABLE, well before the client's deadline: the first
@@ -50,7 +51,7 @@ TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
       << Health(channel);
   const absl::Duration to_not_serving = absl::Now() - stopped;
 
-  ASSERT_TRUE(cluster.Start());
+  ASSERT_TRUE(cluster->Start().ok());
   const absl::Time restarted = absl::Now();
   ASSERT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "SERVING"; },
                                             absl::Seconds(15)))

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,6 +25,7 @@
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/services/alignment/alignment_scenario.h"
 #include "tests/services/alignment/suite_clients.h"
+#include "tests/support/private_cluster.h"
 #include "tests/support/test_database.h"
 #include "tests/support/wait.h"
 #include "throughline/segment/v1/segment_service.grpc.pb.h"
@@ -44,70 +44,6 @@ using ::throughline::e2e::ChildProcess;
 namespace seg = ::throughline::segment::v1;
 
 inline constexpr absl::Duration kStartTimeout = absl::Seconds(30);
-
-// Runs a shell command, appending its output to `output`; returns its exit status.
-inline int RunCommand(const std::string& command, std::string* output = nullptr) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  char buffer[4096];
-  size_t n;
-  std::string text;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
-  const int status = pclose(pipe);
-  if (output != nullptr) *output += text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// A PostgreSQL cluster of the test's own (tools/pg, --fast), which it may stop and start at
-// will without disturbing the shared cluster other tests use. Removed on destruction.
-class PrivateCluster {
- public:
-  explicit PrivateCluster(std::string dir) : dir_(std::move(dir)) {}
-  ~PrivateCluster() {
-    Stop();
-    std::error_code ignored;
-    // When the cluster's owner could not reach `dir_`, tools/pg put it in /tmp and wrote
-    // where into dir_/cluster.
-    std::ifstream home_file(dir_ + "/cluster");
-    std::string home;
-    if (std::getline(home_file, home) && home.rfind("/tmp/tl-pg-", 0) == 0) {
-      std::filesystem::remove_all(home, ignored);
-    }
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  PrivateCluster(const PrivateCluster&) = delete;
-  PrivateCluster& operator=(const PrivateCluster&) = delete;
-
-  // Starts (initializing on first use) and waits until it accepts connections.
-  bool Start() {
-    std::string output;
-    const int status =
-        RunCommand(absl::StrCat(THROUGHLINE_TOOLS_PG, " start '", dir_, "' --fast"), &output);
-    if (status != 0) {
-      ADD_FAILURE() << "tools/pg start failed (" << status << "): " << output;
-      return false;
-    }
-    std::ifstream url_file(dir_ + "/url");
-    std::getline(url_file, url_);
-    return !url_.empty();
-  }
-
-  // Fast shutdown: open sessions are terminated, as in a database crash or failover.
-  bool Stop() {
-    std::string output;
-    const int status =
-        RunCommand(absl::StrCat(THROUGHLINE_TOOLS_PG, " stop '", dir_, "'"), &output);
-    if (status != 0) ADD_FAILURE() << "tools/pg stop failed (" << status << "): " << output;
-    return status == 0;
-  }
-
-  // libpq connection string of its "postgres" database.
-  const std::string& url() const { return url_; }
-
- private:
-  std::string dir_;
-  std::string url_;
-};
 
 // A started service binary and where it listens.
 struct Service {
@@ -146,6 +82,14 @@ class ReliabilityTest : public ::testing::Test {
   }
 
   const std::string& dir() const { return dir_; }
+
+  // A cluster of the test's own in dir()/pg, with fast commits (the outage tests stop it
+  // cleanly); stopped when it goes away, removed with dir().
+  std::unique_ptr<testing::PrivateCluster> NewCluster() const {
+    return std::make_unique<testing::PrivateCluster>(THROUGHLINE_TOOLS_PG, dir_ + "/pg",
+                                                     dir_ + "/pg-tool.log",
+                                                     testing::PrivateCluster::Commits::kFast);
+  }
   const std::string& tokens_file() const { return tokens_file_; }
 
   // Writes `content` to dir()/name; returns the path.

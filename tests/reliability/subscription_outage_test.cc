@@ -179,17 +179,17 @@ TEST_F(SubscriptionOutageTest, ReconnectsWithBackoffAndMissesNothing) {
 // and back to SERVING by themselves, and alignment's subscriptions resume: a change after the
 // outage gets its tasks, the change before it keeps exactly its own.
 TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
-  PrivateCluster cluster(dir() + "/pg");
-  ASSERT_TRUE(cluster.Start());
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
   const Service segmentd =
-      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster.url()));
+      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
   ASSERT_NE(segmentd.port, 0);
-  std::vector<std::string> offering_flags = CommonFlags(cluster.url());
+  std::vector<std::string> offering_flags = CommonFlags(cluster->admin_url());
   offering_flags.insert(offering_flags.end(), {"--segment_address", segmentd.address(),
                                                "--service_token", kServiceToken});
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
   ASSERT_NE(offeringd.port, 0);
-  std::vector<std::string> alignment_flags = CommonFlags(cluster.url());
+  std::vector<std::string> alignment_flags = CommonFlags(cluster->admin_url());
   alignment_flags.insert(alignment_flags.end(),
                          {"--segment_address", segmentd.address(), "--offering_address",
                           offeringd.address(), "--service_token", kServiceToken});
@@ -212,21 +212,21 @@ TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
   ASSERT_TRUE(clients.CreateOffering(kManagedPostgresId, ManagedPostgres()).ok());
   std::vector<int> revisions = {ChangeNeeds(clients, type::v1::MEDIUM)};
   ASSERT_TRUE(throughline::testing::WaitFor(
-      [&] { return TaskCounts(cluster.url()) == OneTaskPerFunction(revisions); },
+      [&] { return TaskCounts(cluster->admin_url()) == OneTaskPerFunction(revisions); },
       absl::Seconds(20)));
 
-  ASSERT_TRUE(cluster.Stop());
+  ASSERT_TRUE(cluster->Stop().ok());
   const absl::Time stopped = absl::Now();
   ASSERT_TRUE(throughline::testing::WaitFor([&] { return all("NOT_SERVING"); }));
   const absl::Duration to_not_serving = absl::Now() - stopped;
-  ASSERT_TRUE(cluster.Start());
+  ASSERT_TRUE(cluster->Start().ok());
   const absl::Time restarted = absl::Now();
   ASSERT_TRUE(throughline::testing::WaitFor([&] { return all("SERVING"); }, absl::Seconds(15)));
   const absl::Duration to_serving = absl::Now() - restarted;
 
   revisions.push_back(ChangeNeeds(clients, type::v1::LOW));
   EXPECT_TRUE(throughline::testing::WaitFor(
-      [&] { return TaskCounts(cluster.url()) == OneTaskPerFunction(revisions); },
+      [&] { return TaskCounts(cluster->admin_url()) == OneTaskPerFunction(revisions); },
       absl::Seconds(60)))
       << "tasks of revisions " << Join(revisions, 0);
   const absl::Duration to_tasks = absl::Now() - restarted;

@@ -1,4 +1,4 @@
-#include "tests/crashloop/private_cluster.h"
+#include "tests/support/private_cluster.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/support/wait.h"
 
-namespace throughline::crashloop {
+namespace throughline::testing {
 namespace {
 
 std::string FirstLine(const std::string& path) {
@@ -50,13 +50,19 @@ absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern) {
 
 }  // namespace
 
-PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log)
-    : tool_(std::move(tool)), dir_(std::move(dir)), log_(std::move(log)) {}
+PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits)
+    : tool_(std::move(tool)), dir_(std::move(dir)), log_(std::move(log)), commits_(commits) {}
+
+PrivateCluster::~PrivateCluster() {
+  if (running_) Stop().IgnoreError();  // a test that failed half-way: its cluster still runs
+}
 
 absl::Status PrivateCluster::Run(const std::string& command) const {
-  // Never THROUGHLINE_PG_FAST (tools/test exports it): see Start().
-  const std::string line = absl::StrCat("env -u THROUGHLINE_PG_FAST ", Quoted(tool_), " ", command,
-                                        " ", Quoted(dir_), " >>", Quoted(log_), " 2>&1");
+  // The commits asked for, whatever THROUGHLINE_PG_FAST says (tools/test exports it).
+  const std::string line =
+      absl::StrCat("env -u THROUGHLINE_PG_FAST ", Quoted(tool_), " ", command, " ", Quoted(dir_),
+                   command == "start" && commits_ == Commits::kFast ? " --fast" : "", " >>",
+                   Quoted(log_), " 2>&1");
   const int status = std::system(line.c_str());
   if (status != 0) {
     return absl::InternalError(
@@ -66,23 +72,27 @@ absl::Status PrivateCluster::Run(const std::string& command) const {
 }
 
 absl::Status PrivateCluster::Start() {
-  // Durable, unlike the test cluster: with --fast (synchronous_commit off) an immediate
-  // shutdown loses commits that were already acknowledged, and the crash loop would report
-  // lost changes that PostgreSQL, not Throughline, dropped. (It did, before this.)
   if (absl::Status started = Run("start"); !started.ok()) return started;
+  running_ = true;
   admin_url_ = FirstLine(absl::StrCat(dir_, "/url"));
   if (admin_url_.empty()) return absl::InternalError(absl::StrCat("no url in ", dir_));
   return absl::OkStatus();
 }
 
-absl::Status PrivateCluster::Stop() { return Run("stop"); }
+absl::Status PrivateCluster::Stop() {
+  absl::Status stopped = Run("stop");
+  if (stopped.ok()) running_ = false;
+  return stopped;
+}
 
-absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern, std::string* dir,
+absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern,
+                                        PrivateCluster::Commits commits, std::string* dir,
                                         std::unique_ptr<PrivateCluster>* cluster) {
   auto made = MakeClusterDirectory(std::move(pattern));
   if (!made.ok()) return made.status();
   *dir = *made;
-  *cluster = std::make_unique<PrivateCluster>(std::move(tool), *dir + "/pg", *dir + "/pg-tool.log");
+  *cluster = std::make_unique<PrivateCluster>(std::move(tool), *dir + "/pg", *dir + "/pg-tool.log",
+                                              commits);
   return (*cluster)->Start();
 }
 
@@ -108,9 +118,10 @@ absl::Status PrivateCluster::RestartImmediate() {
   }
   // The postmaster is not our child (pg_ctl daemonized it): poll until the pid is gone.
   const bool exited =
-      testing::WaitFor([pid] { return kill(pid, 0) != 0 && errno == ESRCH; }, absl::Seconds(60));
+      WaitFor([pid] { return kill(pid, 0) != 0 && errno == ESRCH; }, absl::Seconds(60));
   if (!exited) return absl::DeadlineExceededError("the postmaster ignored SIGQUIT for 60 s");
+  running_ = false;
   return Start();
 }
 
-}  // namespace throughline::crashloop
+}  // namespace throughline::testing

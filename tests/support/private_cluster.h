@@ -1,5 +1,6 @@
-// The crash loop's own PostgreSQL cluster (tools/pg under a private directory), so that
-// restarting it cannot disturb the shared cluster of the other tests. Restarts come in two
+// A PostgreSQL cluster of a test's own (tools/pg in a directory of the test's), which the test
+// may stop, crash and restart without disturbing the shared cluster of the other tests: the
+// crash loop, the pool's restart test and the outage tests use it. Restarts come in two
 // kinds: a clean fast shutdown, and an immediate shutdown (SIGQUIT to the postmaster: no
 // checkpoint, crash recovery on the next start).
 #pragma once
@@ -11,15 +12,27 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace throughline::crashloop {
+namespace throughline::testing {
 
 class PrivateCluster {
  public:
-  // `tool` is tools/pg; `dir` the cluster directory; the tool's output is appended to `log`.
-  PrivateCluster(std::string tool, std::string dir, std::string log);
+  enum class Commits {
+    // fsync and synchronous_commit on: what a commit acknowledged survives an immediate
+    // shutdown. The crash loop needs it: with fast commits PostgreSQL itself drops
+    // acknowledged commits on a crash, and the loop would blame Throughline for them.
+    kDurable,
+    // tools/pg --fast: for tests that stop the cluster cleanly or not at all.
+    kFast,
+  };
 
-  // Starts the cluster (initdb on first use) with durable commits, and reads its admin
-  // connection string.
+  // `tool` is tools/pg; `dir` the cluster directory; the tool's output is appended to `log`.
+  PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits);
+  // Stops the cluster if it runs; its files stay (the caller removes the directory).
+  ~PrivateCluster();
+  PrivateCluster(const PrivateCluster&) = delete;
+  PrivateCluster& operator=(const PrivateCluster&) = delete;
+
+  // Starts the cluster (initdb on first use) and reads its admin connection string.
   absl::Status Start();
   // `tools/pg stop` then `tools/pg start`.
   absl::Status RestartFast();
@@ -38,6 +51,8 @@ class PrivateCluster {
   std::string tool_;
   std::string dir_;
   std::string log_;
+  Commits commits_;
+  bool running_ = false;
   std::string admin_url_;
 };
 
@@ -46,7 +61,8 @@ class PrivateCluster {
 // /tmp, where removing the directory would not remove it), and starts a cluster in it: DIR/pg,
 // with the tool's output in DIR/pg-tool.log. `dir` and `cluster` are set before the start, so
 // that the caller's teardown stops and removes whatever a failed start left.
-absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern, std::string* dir,
+absl::Status StartClusterInNewDirectory(std::string tool, std::string pattern,
+                                        PrivateCluster::Commits commits, std::string* dir,
                                         std::unique_ptr<PrivateCluster>* cluster);
 
-}  // namespace throughline::crashloop
+}  // namespace throughline::testing
