@@ -6,9 +6,15 @@
 
 namespace throughline::server {
 
-std::shared_ptr<grpc::Channel> DialService(const std::string& address) {
+std::shared_ptr<grpc::Channel> DialService(const std::string& address, const Keepalive& keepalive) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(keepalive.time)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(keepalive.timeout)));
+  // gRPC stops pinging after two pings without data by default: an idle watch sends none.
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 

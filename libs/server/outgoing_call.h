@@ -14,9 +14,21 @@ namespace throughline::server {
 // would leave a caller failing for up to two minutes after a long outage of the callee ended.
 inline constexpr int kMaxReconnectBackoffMs = 2000;
 
+// How a channel to another service notices a callee that vanished without closing the
+// connection (its host lost power, a partition): while calls are open it pings every `time`
+// and drops the connection when a ping goes unanswered for `timeout`; its calls then end with
+// UNAVAILABLE, and alignmentd's subscriptions reconnect. Without it an idle watch stream, which
+// sends nothing, would wait for such a callee forever. ServerHost accepts these pings
+// (ServerOptions::min_ping_interval, half of `time`).
+struct Keepalive {
+  absl::Duration time = absl::Seconds(20);
+  absl::Duration timeout = absl::Seconds(10);
+};
+
 // A channel from one service to another at `address` (host:port), reconnecting after an
-// outage within kMaxReconnectBackoffMs of the callee's return.
-std::shared_ptr<grpc::Channel> DialService(const std::string& address);
+// outage within kMaxReconnectBackoffMs of the callee's return, with `keepalive`.
+std::shared_ptr<grpc::Channel> DialService(const std::string& address,
+                                           const Keepalive& keepalive = {});
 
 // How a service calls another with its own service-account credentials: every call carries
 // the service's bearer token and a deadline derived from the incoming call's.

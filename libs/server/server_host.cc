@@ -74,6 +74,17 @@ absl::Status ServerHost::Start() {
   builder.AddListeningPort(options_.listen, *credentials, &port_);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  // The other services' keepalive pings (DialService): gRPC's default refuses pings without
+  // data more often than every 5 minutes and disconnects after the third, which would cut
+  // alignmentd's idle watch streams every minute.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options_.min_ping_interval)));
+  // And our own pings, so that a watch whose client vanished is ended within about a minute
+  // instead of gRPC's default two hours.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(metrics_.InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(factories));

@@ -43,6 +43,10 @@ struct ServerOptions {
   // so that load balancers and orchestrators route around a server that cannot work.
   std::function<absl::Status()> readiness_check;
   absl::Duration readiness_interval = absl::Seconds(1);
+  // The shortest interval between a client's keepalive pings on streams that send nothing;
+  // a client pinging more often is disconnected (gRPC's "too many pings"). Half of
+  // DialService's Keepalive::time, so the other services' pings are always accepted.
+  absl::Duration min_ping_interval = absl::Seconds(10);
 };
 
 // A gRPC server with what every Throughline service has: grpc.health.v1, server reflection,
