@@ -27,11 +27,11 @@ bool IsUtf8(std::string_view text) {
   return true;
 }
 
-// The path of the first string field in `bytes` (a `type`) whose value is not UTF-8, looking
-// into nested messages: "market.display_name", "needs[1].description". std::nullopt when no
-// field is, or when the bytes are not a message.
-std::optional<std::string> FindInvalidUtf8(const Descriptor& type, std::string_view bytes,
-                                           int depth) {
+// Where and why `bytes` (a `type`) does not parse, looking into nested messages: the first
+// string field whose value is not UTF-8 ("market.display_name", "needs[1].note"), or a message
+// field whose bytes are not a message. std::nullopt when neither is found.
+std::optional<errors::FieldViolation> FindUnparsable(const Descriptor& type, std::string_view bytes,
+                                                     int depth) {
   UnknownFieldSet fields;
   if (depth > kMaxDepth || !fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return std::nullopt;
@@ -45,10 +45,19 @@ std::optional<std::string> FindInvalidUtf8(const Descriptor& type, std::string_v
     std::string path(descriptor->name());
     if (descriptor->is_repeated()) absl::StrAppend(&path, "[", occurrence, "]");
     const std::string& value = field.length_delimited();
-    if (descriptor->type() == FieldDescriptor::TYPE_STRING && !IsUtf8(value)) return path;
+    if (descriptor->type() == FieldDescriptor::TYPE_STRING && !IsUtf8(value)) {
+      return errors::FieldViolation{path, "holds bytes that are not UTF-8; text must be UTF-8"};
+    }
     if (descriptor->type() == FieldDescriptor::TYPE_MESSAGE) {
-      if (auto nested = FindInvalidUtf8(*descriptor->message_type(), value, depth + 1)) {
-        return absl::StrCat(path, ".", *nested);
+      if (auto nested = FindUnparsable(*descriptor->message_type(), value, depth + 1)) {
+        nested->field = absl::StrCat(path, ".", nested->field);
+        return nested;
+      }
+      UnknownFieldSet probe;
+      if (!probe.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        return errors::FieldViolation{
+            path, absl::StrCat("is not a serialized ", descriptor->message_type()->full_name(),
+                               " message")};
       }
     }
   }
@@ -58,11 +67,13 @@ std::optional<std::string> FindInvalidUtf8(const Descriptor& type, std::string_v
 }  // namespace
 
 absl::Status UnparsableRequest(const Descriptor& type, std::string_view bytes) {
-  if (std::optional<std::string> field = FindInvalidUtf8(type, bytes, 0)) {
-    return errors::InvalidField(*field, "holds bytes that are not UTF-8; text must be UTF-8");
+  if (std::optional<errors::FieldViolation> found = FindUnparsable(type, bytes, 0)) {
+    return errors::InvalidArgument({*std::move(found)});
   }
-  return errors::InvalidField(
-      "", absl::StrCat("the request is not a serialized ", type.full_name(), " message"));
+  // The request itself is not a message (a length running past its end, a field number 0…):
+  // the violation names the request as a whole.
+  return errors::InvalidField("request",
+                              absl::StrCat("is not a serialized ", type.full_name(), " message"));
 }
 
 std::string BufferBytes(const grpc::ByteBuffer& buffer) {

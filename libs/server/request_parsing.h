@@ -27,9 +27,9 @@
 
 namespace throughline::server {
 
-// Why `bytes` does not parse as a `type`: INVALID_ARGUMENT whose field is the first string
-// field (nested messages included) whose bytes are not UTF-8, or, for bytes that are not a
-// protobuf message at all, INVALID_ARGUMENT saying so.
+// Why `bytes` does not parse as a `type`: INVALID_ARGUMENT naming the first string field
+// (nested messages included) whose bytes are not UTF-8, or else the first message field whose
+// bytes are not a message, or else the field "request" (the bytes are not a message at all).
 absl::Status UnparsableRequest(const google::protobuf::Descriptor& type, std::string_view bytes);
 
 // The bytes of `buffer`, copied into one string; empty when the caller sent no message.

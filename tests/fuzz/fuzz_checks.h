@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "google/protobuf/stubs/logging.h"
@@ -65,6 +66,21 @@ inline void CheckClientError(const absl::Status& status) {
   }
   FUZZ_CHECK(has_error_info);
   if (status.code() == absl::StatusCode::kInvalidArgument) FUZZ_CHECK(has_bad_request);
+}
+
+// The fields a status's BadRequest names, in order; empty without one.
+inline std::vector<std::string> ViolatedFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  google::rpc::Status details;
+  if (!details.ParseFromString(errors::ToGrpcStatus(status).error_details())) return fields;
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad_request;
+    if (!any.UnpackTo(&bad_request)) continue;
+    for (const auto& violation : bad_request.field_violations()) {
+      fields.push_back(violation.field());
+    }
+  }
+  return fields;
 }
 
 }  // namespace throughline::fuzz

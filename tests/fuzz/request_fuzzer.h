@@ -13,8 +13,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "fuzz_checks.h"
 #include "libs/api/page_token.h"
 #include "libs/server/call.h"
+#include "libs/server/request_parsing.h"
 
 namespace throughline::fuzz {
 
@@ -23,8 +25,8 @@ inline const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 
 struct Rpc {
   std::string name;
-  // Parses the request from protobuf wire format and checks it; nullopt when the bytes are
-  // not a request of this method (gRPC would refuse them before the service sees them).
+  // Parses the request from protobuf wire format and checks it; for bytes protobuf refuses,
+  // the answer of libs/server/request_parsing.h. nullopt when the check has nothing to say.
   std::function<std::optional<absl::Status>(const server::CallContext&, std::string_view)> check;
 };
 
@@ -35,9 +37,13 @@ Rpc MakeRpc(std::string name,
              [check = std::move(check)](const server::CallContext& call,
                                         std::string_view bytes) -> std::optional<absl::Status> {
                Request request;
+               const absl::Status unparsable =
+                   server::UnparsableRequest(*Request::descriptor(), bytes);
                if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-                 return std::nullopt;
+                 return unparsable;  // what the service answers (libs/server/request_parsing.h)
                }
+               // Bytes protobuf accepts have no field the locator could blame.
+               FUZZ_CHECK(ViolatedFields(unparsable) == std::vector<std::string>{"request"});
                return check(call, request);
              }};
 }

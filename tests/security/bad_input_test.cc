@@ -326,7 +326,8 @@ TEST_F(BadInputTest, EveryMethodAnswersInvalidUtf8WithTheField) {
   EXPECT_EQ(methods, 41);
 }
 
-// Bytes that are no protobuf message at all (a length that runs past the end).
+// Bytes that are no protobuf message at all (a length that runs past the end), at the top and
+// inside a message field.
 TEST_F(BadInputTest, BytesThatAreNoMessageAreInvalidArgument) {
   const auto& descriptor = Method(kGetMarket);
   const RawResult result = CallRaw(ChannelOf(*descriptor.service()), descriptor,
@@ -334,8 +335,18 @@ TEST_F(BadInputTest, BytesThatAreNoMessageAreInvalidArgument) {
                                    "abc",
                                    kAcmeEditor);
   EXPECT_EQ(result.status.error_code(), StatusCode::INVALID_ARGUMENT) << Describe(result.status);
+  EXPECT_THAT(ViolatedFields(result.status), ElementsAre("request"));
   EXPECT_THAT(result.status.error_message(),
               HasSubstr("not a serialized throughline.segment.v1.GetMarketRequest"));
+
+  // A message field whose bytes are no message: that field is named.
+  const auto& create = Method(kCreateMarket);
+  const RawResult nested = CallRaw(ChannelOf(*create.service()), create,
+                                   "\x1a\x03\x0a\x7f"
+                                   "a",
+                                   kAcmeEditor);  // market: 0a 7f a
+  EXPECT_EQ(nested.status.error_code(), StatusCode::INVALID_ARGUMENT) << Describe(nested.status);
+  EXPECT_THAT(ViolatedFields(nested.status), ElementsAre("market"));
 }
 
 TEST_F(BadInputTest, NamesInAnotherOrganizationAreRefusedInEveryField) {
