@@ -27,14 +27,21 @@ bool IsUtf8(std::string_view text) {
   return true;
 }
 
+// `bytes` are no serialized `type`; the caller names the field that holds them.
+errors::FieldViolation NotAMessage(const Descriptor& type) {
+  return {"", absl::StrCat("is not a serialized ", type.full_name(), " message")};
+}
+
 // Where and why `bytes` (a `type`) does not parse, looking into nested messages: the first
-// string field whose value is not UTF-8 ("market.display_name", "needs[1].note"), or a message
-// field whose bytes are not a message. std::nullopt when neither is found.
+// string field whose value is not UTF-8 ("market.display_name", "needs[1].note"), or the first
+// message whose bytes are no message, named by the path of its field ("" for `bytes` itself).
+// std::nullopt when neither is found.
 std::optional<errors::FieldViolation> FindUnparsable(const Descriptor& type, std::string_view bytes,
                                                      int depth) {
+  if (depth > kMaxDepth) return std::nullopt;
   UnknownFieldSet fields;
-  if (depth > kMaxDepth || !fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return std::nullopt;
+  if (!fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return NotAMessage(type);
   }
   std::map<int, int> occurrences;  // field number -> values seen so far
   for (int i = 0; i < fields.field_count(); ++i) {
@@ -50,14 +57,8 @@ std::optional<errors::FieldViolation> FindUnparsable(const Descriptor& type, std
     }
     if (descriptor->type() == FieldDescriptor::TYPE_MESSAGE) {
       if (auto nested = FindUnparsable(*descriptor->message_type(), value, depth + 1)) {
-        nested->field = absl::StrCat(path, ".", nested->field);
+        nested->field = nested->field.empty() ? path : absl::StrCat(path, ".", nested->field);
         return nested;
-      }
-      UnknownFieldSet probe;
-      if (!probe.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-        return errors::FieldViolation{
-            path, absl::StrCat("is not a serialized ", descriptor->message_type()->full_name(),
-                               " message")};
       }
     }
   }
@@ -67,13 +68,12 @@ std::optional<errors::FieldViolation> FindUnparsable(const Descriptor& type, std
 }  // namespace
 
 absl::Status UnparsableRequest(const Descriptor& type, std::string_view bytes) {
-  if (std::optional<errors::FieldViolation> found = FindUnparsable(type, bytes, 0)) {
-    return errors::InvalidArgument({*std::move(found)});
-  }
+  // Nothing found: protobuf refused what this walk accepts (a limit of its own).
+  errors::FieldViolation found = FindUnparsable(type, bytes, 0).value_or(NotAMessage(type));
   // The request itself is not a message (a length running past its end, a field number 0…):
   // the violation names the request as a whole.
-  return errors::InvalidField("request",
-                              absl::StrCat("is not a serialized ", type.full_name(), " message"));
+  if (found.field.empty()) found.field = "request";
+  return errors::InvalidArgument({std::move(found)});
 }
 
 std::string BufferBytes(const grpc::ByteBuffer& buffer) {

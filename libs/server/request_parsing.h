@@ -19,6 +19,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -45,7 +46,8 @@ struct ParsedCall {
 
 // Runs `typed` for a request that parses, `refusal` (a handler of raw bytes) for one that
 // does not.
-template <typename Typed, typename Refusal>
+// `Messages` is the unary handler's grpc::MessageHolder, void for a streaming handler.
+template <typename Typed, typename Refusal, typename Messages = void>
 class ParsingHandler : public grpc::internal::MethodHandler {
  public:
   ParsingHandler(Typed typed, Refusal refusal)
@@ -84,19 +86,13 @@ class ParsingHandler : public grpc::internal::MethodHandler {
   // the request does not parse (its RunHandler would release them); a streaming handler's
   // cleans up after itself and has no handler data.
   static void ReleaseTyped(void* handler_data) {
-    if constexpr (requires { typename Typed::Messages; }) {
-      if (handler_data != nullptr) static_cast<typename Typed::Messages*>(handler_data)->Release();
+    if constexpr (!std::is_void_v<Messages>) {
+      if (handler_data != nullptr) static_cast<Messages*>(handler_data)->Release();
     }
   }
 
   Typed typed_;
   Refusal refusal_;
-};
-
-template <typename Request, typename Response>
-struct UnaryTyped : grpc::internal::CallbackUnaryHandler<Request, Response> {
-  using grpc::internal::CallbackUnaryHandler<Request, Response>::CallbackUnaryHandler;
-  using Messages = grpc::MessageHolder<Request, Response>;
 };
 
 // A server stream that ends at once with `status`.
@@ -149,11 +145,11 @@ class ParsesItsRequests : public Service {
                grpc::ServerUnaryReactor* (Owner::*serve)(grpc::CallbackServerContext*,
                                                          const Request*, Response*)) {
     GPR_ASSERT(method.input_type() == Request::descriptor() && !method.server_streaming());
-    using Typed = internal::UnaryTyped<Request, Response>;
+    using Typed = grpc::internal::CallbackUnaryHandler<Request, Response>;
     using Refusal = grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>;
     this->MarkMethodCallback(
         method.index(),
-        new internal::ParsingHandler<Typed, Refusal>(
+        new internal::ParsingHandler<Typed, Refusal, grpc::MessageHolder<Request, Response>>(
             Typed([self, serve](grpc::CallbackServerContext* context, const Request* request,
                                 Response* response) {
               return (self->*serve)(context, request, response);

@@ -185,7 +185,8 @@ absl::Status PreviewSegmentChange(const CallContext& call,
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
   if (request.segment().needs_size() > segment::kMaxListEntries) {
-    return errors::InvalidField("segment.needs", "at most 100 needs");
+    return errors::InvalidField("segment.needs",
+                                absl::StrCat("at most ", segment::kMaxListEntries, " needs"));
   }
   // Then, with the segment read from the segment service: the update applied to it and
   // validated by the segment service's rules.
