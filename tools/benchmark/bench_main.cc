@@ -2,6 +2,7 @@
 // prints one line for people, or one JSON object with --json.
 //
 //   throughline-bench get|update --target ADDR [--keys N] [--concurrency C | --rate R] ...
+//   throughline-bench get --target ADDR --baseline ADDR [--rounds N] ...  (alternating rounds)
 //   throughline-bench list --target ALIGNMENT_ADDR --keys OWNERS ...
 //   throughline-bench seed --target SEGMENT_ADDR --keys N
 //   throughline-bench fanout|latency --segment ADDR --offering ADDR --alignment ADDR ...
@@ -40,6 +41,8 @@ struct Flags {
   SuiteAddresses suite;
   // Each subcommand has its own variables where defaults differ: CLI11 writes a default into
   // the variable when the option is declared.
+  std::string baseline;
+  int get_rounds = 5;
   int fanout_offerings = 100;
   int rounds = 3;
   int latency_offerings = 1;
@@ -75,6 +78,16 @@ int RunUnary(const std::string& method, const Flags& flags) {
   auto start =
       MakeUnaryLoad(method, MakeChannels(flags.target, flags.channels), client, flags.keys);
   if (!start.ok()) return Fail(start.status());
+  if (!flags.baseline.empty()) {
+    auto baseline =
+        MakeUnaryLoad(method, MakeChannels(flags.baseline, flags.channels), client, flags.keys);
+    if (!baseline.ok()) return Fail(baseline.status());
+    const AlternatingReport report =
+        RunAlternating(LoadFrom(flags), flags.get_rounds, *start, *baseline);
+    Print(flags, ToJson(report),
+          absl::StrCat(method, " against ", flags.baseline, ": ", ToText(report)));
+    return report.target.ops > 0 && report.baseline.ops > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  }
   const LoadReport report = RunLoad(LoadFrom(flags), *start);
   Print(flags, ToJson(report), absl::StrCat(method, ": ", ToText(report)));
   return report.ops > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -148,6 +161,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   }
   for (auto* command : {get, update, list}) AddLoadOptions(*command, flags);
+  get->add_option("--baseline", flags.baseline,
+                  "host:port of a baseline server: alternate rounds between it and the target "
+                  "and report the median ratio of their throughputs");
+  get->add_option("--rounds", flags.get_rounds,
+                  "with --baseline: rounds, each measuring both for duration / rounds")
+      ->capture_default_str();
 
   auto* fanout = app.add_subcommand("fanout", "one change -> offerings x 5 tasks");
   auto* delivery = app.add_subcommand("latency", "changes at a rate -> tasks on streams");

@@ -1,7 +1,12 @@
 #include "tools/benchmark/load.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <optional>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -60,8 +65,10 @@ class Recorder {
         +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
   }
 
-  void Fill(LoadReport& report) {
+  void Fill(LoadReport& report, std::vector<absl::Duration>* latencies) {
     absl::MutexLock lock(&mu_);
+    if (latencies != nullptr)
+      latencies->insert(latencies->end(), latencies_.begin(), latencies_.end());
     report.ops = static_cast<int64_t>(latencies_.size());
     report.errors = errors_;
     report.dropped = dropped_;
@@ -78,6 +85,51 @@ class Recorder {
   int64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, int64_t> error_codes_ ABSL_GUARDED_BY(mu_);
+};
+
+// Core-seconds since boot, from the first line of /proc/stat.
+struct CpuTimes {
+  double busy = 0;
+  double steal = 0;
+};
+
+std::optional<CpuTimes> ReadCpuTimes() {
+  std::ifstream stat("/proc/stat");
+  std::string label;
+  uint64_t user, nice, system, idle, iowait, irq, softirq, steal;
+  if (!(stat >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+      label != "cpu") {
+    return std::nullopt;
+  }
+  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return CpuTimes{
+      .busy = static_cast<double>(user + nice + system + irq + softirq) / ticks_per_second,
+      .steal = static_cast<double>(steal) / ticks_per_second};
+}
+
+// The machine's CPU times between two instants, sampled at each on a thread of its own (the
+// load's threads are busy sending).
+class CpuWindow {
+ public:
+  CpuWindow(absl::Time from, absl::Time to)
+      : sampler_([this, from, to] {
+          absl::SleepFor(from - absl::Now());
+          start_ = ReadCpuTimes();
+          absl::SleepFor(to - absl::Now());
+          end_ = ReadCpuTimes();
+        }) {}
+
+  // Waits for the second sample; zeros when /proc/stat could not be read.
+  CpuTimes Finish() {
+    sampler_.join();
+    if (!start_ || !end_) return {};
+    return CpuTimes{.busy = end_->busy - start_->busy, .steal = end_->steal - start_->steal};
+  }
+
+ private:
+  std::optional<CpuTimes> start_;
+  std::optional<CpuTimes> end_;
+  std::thread sampler_;  // last: starts once the samples above exist
 };
 
 // Closed loop: every completion before the end starts the next call. A call is measured when
@@ -147,11 +199,13 @@ LatencySummary Summarize(std::vector<absl::Duration>& latencies) {
   return summary;
 }
 
-LoadReport RunLoad(const LoadOptions& options, const StartCall& start) {
+LoadReport RunLoad(const LoadOptions& options, const StartCall& start,
+                   std::vector<absl::Duration>* latencies) {
   const absl::Time begin = absl::Now();
   const absl::Time measure_from = begin + options.warmup;
   const absl::Time end = measure_from + options.duration;
   Recorder recorder(measure_from, end);
+  CpuWindow cpu(measure_from, end);
   LoadReport report;
   if (options.rate > 0) {
     report.mode = "open";
@@ -163,9 +217,96 @@ LoadReport RunLoad(const LoadOptions& options, const StartCall& start) {
     RunClosed(options, start, end, recorder);
   }
   recorder.AwaitIdle();
-  recorder.Fill(report);
+  recorder.Fill(report, latencies);
   report.seconds = absl::ToDoubleSeconds(options.duration);
   report.throughput = static_cast<double>(report.ops) / report.seconds;
+  const CpuTimes used = cpu.Finish();
+  report.cpu_busy_seconds = used.busy;
+  report.cpu_steal_seconds = used.steal;
+  if (report.ops > 0) report.cpu_us_per_call = used.busy * 1e6 / static_cast<double>(report.ops);
+  return report;
+}
+
+namespace {
+
+// The rounds of one side as one report: their calls, errors and seconds added up, the
+// percentiles of all their latencies.
+LoadReport Combine(const std::vector<LoadReport>& parts, std::vector<absl::Duration>& latencies) {
+  LoadReport combined;
+  for (const LoadReport& part : parts) {
+    combined.mode = part.mode;
+    combined.concurrency = part.concurrency;
+    combined.rate = part.rate;
+    combined.seconds += part.seconds;
+    combined.ops += part.ops;
+    combined.errors += part.errors;
+    combined.dropped += part.dropped;
+    for (const auto& [code, count] : part.error_codes) combined.error_codes[code] += count;
+    combined.cpu_busy_seconds += part.cpu_busy_seconds;
+    combined.cpu_steal_seconds += part.cpu_steal_seconds;
+  }
+  if (combined.seconds > 0) {
+    combined.throughput = static_cast<double>(combined.ops) / combined.seconds;
+  }
+  if (combined.ops > 0) {
+    combined.cpu_us_per_call = combined.cpu_busy_seconds * 1e6 / static_cast<double>(combined.ops);
+  }
+  combined.latency = Summarize(latencies);
+  return combined;
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+}  // namespace
+
+AlternatingReport RunAlternating(const LoadOptions& options, int rounds, const StartCall& target,
+                                 const StartCall& baseline) {
+  rounds = std::max(rounds, 1);
+  LoadOptions round_options = options;
+  round_options.duration = options.duration / rounds;
+  std::vector<LoadReport> target_parts;
+  std::vector<LoadReport> baseline_parts;
+  std::vector<absl::Duration> target_latencies;
+  std::vector<absl::Duration> baseline_latencies;
+  AlternatingReport report;
+  std::vector<double> ratios;
+  std::vector<double> cost_ratios;
+  for (int i = 0; i < rounds; ++i) {
+    auto run_baseline = [&] {
+      baseline_parts.push_back(RunLoad(round_options, baseline, &baseline_latencies));
+    };
+    auto run_target = [&] {
+      target_parts.push_back(RunLoad(round_options, target, &target_latencies));
+    };
+    if (i % 2 == 0) {
+      run_baseline();
+      run_target();
+    } else {
+      run_target();
+      run_baseline();
+    }
+    Round round{.target_throughput = target_parts.back().throughput,
+                .baseline_throughput = baseline_parts.back().throughput};
+    if (round.baseline_throughput > 0) {
+      round.ratio = round.target_throughput / round.baseline_throughput;
+    }
+    if (target_parts.back().cpu_us_per_call > 0) {
+      round.cost_ratio =
+          baseline_parts.back().cpu_us_per_call / target_parts.back().cpu_us_per_call;
+    }
+    report.rounds.push_back(round);
+    ratios.push_back(round.ratio);
+    cost_ratios.push_back(round.cost_ratio);
+  }
+  report.target = Combine(target_parts, target_latencies);
+  report.baseline = Combine(baseline_parts, baseline_latencies);
+  report.ratio = Median(ratios);
+  report.cost_ratio = Median(cost_ratios);
   return report;
 }
 
@@ -183,9 +324,38 @@ std::string ToJson(const LoadReport& report) {
   }
   return absl::StrFormat(
       R"({"mode":"%s","concurrency":%d,"rate":%.1f,"seconds":%.3f,"ops":%d,"errors":%d,)"
-      R"("dropped":%d,"error_codes":{%s},"throughput":%.1f,"latency":%s})",
+      R"("dropped":%d,"error_codes":{%s},"throughput":%.1f,"latency":%s,)"
+      R"("cpu_busy_seconds":%.2f,"cpu_steal_seconds":%.2f,"cpu_us_per_call":%.1f})",
       report.mode, report.concurrency, report.rate, report.seconds, report.ops, report.errors,
-      report.dropped, codes, report.throughput, ToJson(report.latency));
+      report.dropped, codes, report.throughput, ToJson(report.latency), report.cpu_busy_seconds,
+      report.cpu_steal_seconds, report.cpu_us_per_call);
+}
+
+std::string ToJson(const AlternatingReport& report) {
+  std::string rounds;
+  for (const Round& round : report.rounds) {
+    absl::StrAppend(&rounds, rounds.empty() ? "" : ",",
+                    absl::StrFormat(
+                        R"({"target":%.1f,"baseline":%.1f,"ratio":%.4f,"cost_ratio":%.4f})",
+                        round.target_throughput, round.baseline_throughput, round.ratio,
+                        round.cost_ratio));
+  }
+  return absl::StrFormat(
+      R"({"target":%s,"baseline":%s,"rounds":[%s],"ratio":%.4f,"cost_ratio":%.4f})",
+      ToJson(report.target), ToJson(report.baseline), rounds, report.ratio, report.cost_ratio);
+}
+
+std::string ToText(const AlternatingReport& report) {
+  std::string ratios;
+  for (const Round& round : report.rounds) {
+    absl::StrAppend(&ratios, ratios.empty() ? "" : " ",
+                    absl::StrFormat("%.0f%%", round.ratio * 100));
+  }
+  return absl::StrFormat(
+      "median ratio %.0f%% over %d alternating rounds (%s), median cost ratio %.0f%%\n"
+      "  target: %s\n  baseline: %s",
+      report.ratio * 100, report.rounds.size(), ratios, report.cost_ratio * 100,
+      ToText(report.target), ToText(report.baseline));
 }
 
 std::string ToText(const LoadReport& report) {
@@ -196,6 +366,12 @@ std::string ToText(const LoadReport& report) {
       "p99.9 %.2f max %.2f",
       load, report.seconds, report.ops, report.throughput, report.errors, report.latency.p50_ms,
       report.latency.p90_ms, report.latency.p99_ms, report.latency.p999_ms, report.latency.max_ms);
+  if (report.cpu_busy_seconds > 0) {
+    absl::StrAppendFormat(
+        &text, "; CPU %.0f us per call, %.0f%% of the window stolen", report.cpu_us_per_call,
+        100 * report.cpu_steal_seconds /
+            (report.seconds * static_cast<double>(std::thread::hardware_concurrency())));
+  }
   for (const auto& [code, count] : report.error_codes) {
     absl::StrAppend(&text, " ", code, "=", count);
   }

@@ -59,17 +59,59 @@ struct LoadReport {
   std::map<std::string, int64_t> error_codes;  // gRPC code name -> count
   double throughput = 0;                       // successful calls per second
   LatencySummary latency;                      // successful calls only
+  // The whole machine's processor time over the measured window (/proc/stat), in core-seconds:
+  // busy (user, system, interrupts: client, server and database alike) and stolen by the
+  // hypervisor (time this machine's cores were meant to run and did not). Zero when /proc/stat
+  // is unreadable. Busy time per call is what the calls cost, whatever the neighbours take.
+  double cpu_busy_seconds = 0;
+  double cpu_steal_seconds = 0;
+  double cpu_us_per_call = 0;  // busy microseconds per successful call
 };
 
-// Runs the load and returns once every started call has completed.
-LoadReport RunLoad(const LoadOptions& options, const StartCall& start);
+// Runs the load and returns once every started call has completed. When `latencies` is given,
+// the latency of every measured successful call is appended to it as well.
+LoadReport RunLoad(const LoadOptions& options, const StartCall& start,
+                   std::vector<absl::Duration>* latencies = nullptr);
+
+// One round of RunAlternating.
+struct Round {
+  double target_throughput = 0;
+  double baseline_throughput = 0;
+  double ratio = 0;  // target / baseline; 0 when the baseline completed nothing
+  // baseline's busy CPU per call / target's: the throughput ratio the two would have on cores
+  // nobody else takes (the throughput of a saturated machine is its cores over the cost of a
+  // call); 0 without CPU figures
+  double cost_ratio = 0;
+};
+
+struct AlternatingReport {
+  LoadReport target;  // the measured calls of every round together
+  LoadReport baseline;
+  std::vector<Round> rounds;
+  double ratio = 0;       // the median of the rounds' ratios
+  double cost_ratio = 0;  // the median of the rounds' cost ratios
+};
+
+// Measures a target against a baseline on a machine whose speed drifts (a shared host): in
+// each of `rounds` rounds the baseline and the target each run options.duration / rounds
+// (after their own warm-up), the baseline first in even rounds and the target first in odd
+// ones. A slow spell then falls on both sides of a round, a trend cancels over the rounds, and
+// the median ratio ignores a round that a spell split. Run one after the other, the two sides
+// of one comparison had throughputs measured seconds apart, on a machine whose throughput
+// changed twofold between runs. Where even a round is split by the hypervisor taking the cores
+// (steal), the cost ratio, from busy CPU per call, still compares the two.
+AlternatingReport RunAlternating(const LoadOptions& options, int rounds, const StartCall& target,
+                                 const StartCall& baseline);
 
 // The report as one JSON object.
 std::string ToJson(const LoadReport& report);
 std::string ToJson(const LatencySummary& latency);
 
+std::string ToJson(const AlternatingReport& report);
+
 // One line for people: throughput, percentiles and errors.
 std::string ToText(const LoadReport& report);
+std::string ToText(const AlternatingReport& report);
 
 // The name of a gRPC status code, e.g. "UNAVAILABLE".
 std::string CodeName(grpc::StatusCode code);
