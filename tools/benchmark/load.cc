@@ -334,9 +334,9 @@ std::string ToJson(const LoadReport& report) {
 std::string ToJson(const AlternatingReport& report) {
   std::string rounds;
   for (const Round& round : report.rounds) {
-    absl::StrAppend(&rounds, rounds.empty() ? "" : ",",
-                    absl::StrFormat(
-                        R"({"target":%.1f,"baseline":%.1f,"ratio":%.4f,"cost_ratio":%.4f})",
+    absl::StrAppend(
+        &rounds, rounds.empty() ? "" : ",",
+        absl::StrFormat(R"({"target":%.1f,"baseline":%.1f,"ratio":%.4f,"cost_ratio":%.4f})",
                         round.target_throughput, round.baseline_throughput, round.ratio,
                         round.cost_ratio));
   }
