@@ -3,10 +3,43 @@
 #include "absl/strings/str_cat.h"
 #include "libs/errors/errors.h"
 #include "libs/log/log.h"
+#include "libs/server/server_host.h"
 
 namespace throughline::server {
 
-std::shared_ptr<grpc::Channel> DialService(const std::string& address, const Keepalive& keepalive) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const PeerTls& tls) {
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return tls.cert_file.empty()
+               ? errors::InvalidField("--peer_tls_cert", "required with --peer_tls_key")
+               : errors::InvalidField("--peer_tls_key", "required with --peer_tls_cert");
+  }
+  if (tls.ca_file.empty()) {
+    if (!tls.cert_file.empty()) {
+      return errors::InvalidField(
+          "--peer_tls_ca",
+          "required with --peer_tls_cert: a client certificate is only sent "
+          "over TLS, which needs the CA that signs the other services' certificates");
+    }
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions ssl;
+  auto ca = ReadCredentialFile(tls.ca_file);
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *std::move(ca);
+  if (!tls.cert_file.empty()) {
+    auto cert = ReadCredentialFile(tls.cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadCredentialFile(tls.key_file);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+std::shared_ptr<grpc::Channel> DialService(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const Keepalive& keepalive) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -15,7 +48,7 @@ std::shared_ptr<grpc::Channel> DialService(const std::string& address, const Kee
               static_cast<int>(absl::ToInt64Milliseconds(keepalive.timeout)));
   // gRPC stops pinging after two pings without data by default: an idle watch sends none.
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(address, credentials, args);
 }
 
 OutgoingCall::OutgoingCall(std::string callee, std::string service_token)

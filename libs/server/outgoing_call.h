@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 
@@ -25,10 +26,28 @@ struct Keepalive {
   absl::Duration timeout = absl::Seconds(10);
 };
 
-// A channel from one service to another at `address` (host:port), reconnecting after an
-// outage within kMaxReconnectBackoffMs of the callee's return, with `keepalive`.
-std::shared_ptr<grpc::Channel> DialService(const std::string& address,
-                                           const Keepalive& keepalive = {});
+// How a service's channels to the other services are secured (offeringd's and alignmentd's
+// --peer_tls_* flags). Plaintext while ca_file is empty. Otherwise TLS: the callee must
+// present a certificate signed by ca_file for the host it is dialled by; cert_file and
+// key_file, when given, are this service's client certificate, for callees that require one
+// (--tls_require_client_cert).
+struct PeerTls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+// The channel credentials `tls` describes, its files read now, so that a bad flag stops the
+// service at start: INVALID_ARGUMENT naming the flag when the files given do not make sense
+// together, FAILED_PRECONDITION naming the file that cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const PeerTls& tls);
+
+// A channel from one service to another at `address` (host:port) with `credentials`
+// (PeerCredentials), reconnecting after an outage within kMaxReconnectBackoffMs of the
+// callee's return, with `keepalive`.
+std::shared_ptr<grpc::Channel> DialService(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const Keepalive& keepalive = {});
 
 // How a service calls another with its own service-account credentials: every call carries
 // the service's bearer token and a deadline derived from the incoming call's.

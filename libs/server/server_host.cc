@@ -14,9 +14,8 @@
 #include "libs/log/log.h"
 
 namespace throughline::server {
-namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
+absl::StatusOr<std::string> ReadCredentialFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return errors::FailedPrecondition("FILE_UNREADABLE", path, "cannot read " + path);
   std::ostringstream content;
@@ -24,16 +23,18 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return content.str();
 }
 
+namespace {
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOptions& tls) {
   if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
-  auto cert = ReadFile(tls.cert_file);
+  auto cert = ReadCredentialFile(tls.cert_file);
   if (!cert.ok()) return cert.status();
-  auto key = ReadFile(tls.key_file);
+  auto key = ReadCredentialFile(tls.key_file);
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   if (!tls.client_ca_file.empty()) {
-    auto ca = ReadFile(tls.client_ca_file);
+    auto ca = ReadCredentialFile(tls.client_ca_file);
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
   }

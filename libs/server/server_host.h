@@ -8,6 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -25,6 +26,10 @@ struct TlsOptions {
   std::string client_ca_file;
   bool require_client_cert = false;
 };
+
+// The content of a PEM file named by a flag; FAILED_PRECONDITION naming the path when it
+// cannot be read.
+absl::StatusOr<std::string> ReadCredentialFile(const std::string& path);
 
 struct ServerOptions {
   // Name in logs and health, e.g. "throughline.segment.v1.SegmentService".

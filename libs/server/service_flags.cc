@@ -81,6 +81,17 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
       ->envname("THROUGHLINE_TLS_REQUIRE_CLIENT_CERT");
 }
 
+void AddPeerTlsFlags(CLI::App& app, PeerTls& tls) {
+  app.add_option("--peer_tls_ca", tls.ca_file,
+                 "PEM CA that signs the other services' certificates; calls them over TLS")
+      ->envname("THROUGHLINE_PEER_TLS_CA");
+  app.add_option("--peer_tls_cert", tls.cert_file,
+                 "PEM client certificate for services that require one (mutual TLS)")
+      ->envname("THROUGHLINE_PEER_TLS_CERT");
+  app.add_option("--peer_tls_key", tls.key_file, "PEM private key of --peer_tls_cert")
+      ->envname("THROUGHLINE_PEER_TLS_KEY");
+}
+
 absl::Status ApplyServiceFlags(const ServiceFlags& flags) {
   auto level = log::ParseLevel(flags.log_level);
   if (!level.ok()) return level.status();

@@ -5,6 +5,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
+#include "libs/server/outgoing_call.h"
 #include "libs/server/server_host.h"
 
 namespace throughline::server {
@@ -34,6 +35,10 @@ struct ServiceFlags {
 // Registers the common flags on `app` with these defaults for the addresses.
 void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& default_listen,
                      const std::string& default_admin_listen);
+
+// Registers --peer_tls_ca, --peer_tls_cert and --peer_tls_key: how a service that calls the
+// others (offeringd, alignmentd) secures those channels.
+void AddPeerTlsFlags(CLI::App& app, PeerTls& tls);
 
 // Applies --log_level and checks the flags that need a value.
 absl::Status ApplyServiceFlags(const ServiceFlags& flags);

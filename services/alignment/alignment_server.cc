@@ -18,17 +18,18 @@ absl::Time Now() { return absl::Now(); }
 
 AlignmentServer::AlignmentServer(const server::ServiceFlags& flags,
                                  const AlignmentServerOptions& options,
+                                 const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                                  auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
-      pool_(db::PoolOptions{.url = flags.database_url,
-                            .schema = kSchema,
-                            .size = flags.db_pool_size}),
+      pool_(db::PoolOptions{
+          .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
       workers_(flags.workers, flags.max_queue),
       task_log_("alignment", kSchema),
       notifier_(pool_, task_log_.channel()),
       runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
-      suite_(server::DialService(options.segment_address),
-             server::DialService(options.offering_address), options.service_token),
+      suite_(server::DialService(options.segment_address, peer_credentials),
+             server::DialService(options.offering_address, peer_credentials),
+             options.service_token),
       processor_(pool_, task_log_, suite_, Now, options.task_due_after),
       segment_events_(Subscription::Source::kSegment, pool_, suite_, processor_,
                       options.subscription_lock_retry),
@@ -44,13 +45,15 @@ AlignmentServer::AlignmentServer(const server::ServiceFlags& flags,
 absl::StatusOr<std::unique_ptr<AlignmentServer>> AlignmentServer::Start(
     const server::ServiceFlags& flags, const AlignmentServerOptions& options,
     auth::TokenAuthenticator authenticator) {
+  auto peer_credentials = server::PeerCredentials(options.peer_tls);
+  if (!peer_credentials.ok()) return peer_credentials.status();
   if (absl::Status migrated =
           db::ApplyMigrations(flags.database_url, kSchema, AlignmentMigrations());
       !migrated.ok()) {
     return migrated;
   }
   std::unique_ptr<AlignmentServer> server(
-      new AlignmentServer(flags, options, std::move(authenticator)));
+      new AlignmentServer(flags, options, *peer_credentials, std::move(authenticator)));
   server->notifier_.Start();
   server->host_->AddService(&server->service_);
   if (absl::Status started = server->host_->Start(); !started.ok()) return started;

@@ -28,6 +28,9 @@ struct AlignmentServerOptions {
   std::string offering_address;
   // This service's own token (role service) for the segment and offering services.
   std::string service_token;
+  // How the channels to the segment and offering services are secured (--peer_tls_*);
+  // plaintext by default.
+  server::PeerTls peer_tls = {};
   // Organization policy: how long a function has to resolve a task.
   absl::Duration task_due_after = absl::Hours(24 * 7);
   absl::Duration escalation_interval = absl::Seconds(30);
@@ -57,6 +60,7 @@ class AlignmentServer {
 
  private:
   AlignmentServer(const server::ServiceFlags& flags, const AlignmentServerOptions& options,
+                  const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                   auth::TokenAuthenticator authenticator);
 
   const auth::TokenAuthenticator authenticator_;

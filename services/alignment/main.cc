@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
       ->envname("THROUGHLINE_ESCALATION_INTERVAL_SECONDS")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  server::AddPeerTlsFlags(app, options.peer_tls);
   CLI11_PARSE(app, argc, argv);
   options.task_due_after = absl::Hours(task_due_hours);
   options.escalation_interval = absl::Seconds(escalation_interval_seconds);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
                  "This service's own bearer token (role service) for the segment service")
       ->envname("THROUGHLINE_SERVICE_TOKEN")
       ->required();
+  server::AddPeerTlsFlags(app, options.peer_tls);
   CLI11_PARSE(app, argc, argv);
 
   if (absl::Status valid = server::ApplyServiceFlags(flags); !valid.ok()) {

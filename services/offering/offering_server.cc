@@ -12,16 +12,17 @@ const std::vector<db::Migration>& OfferingMigrations();
 
 OfferingServer::OfferingServer(const server::ServiceFlags& flags,
                                const OfferingServerOptions& options,
+                               const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                                auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
-      pool_(db::PoolOptions{.url = flags.database_url,
-                            .schema = kSchema,
-                            .size = flags.db_pool_size}),
+      pool_(db::PoolOptions{
+          .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
       workers_(flags.workers, flags.max_queue),
       events_("offering", kSchema),
       notifier_(pool_, events_.channel()),
       runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
-      segments_(server::DialService(options.segment_address), options.service_token),
+      segments_(server::DialService(options.segment_address, peer_credentials),
+                options.service_token),
       catalog_(pool_, events_, segments_, [] { return absl::Now(); }),
       service_(catalog_, runtime_,
                eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
@@ -31,13 +32,15 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
 absl::StatusOr<std::unique_ptr<OfferingServer>> OfferingServer::Start(
     const server::ServiceFlags& flags, const OfferingServerOptions& options,
     auth::TokenAuthenticator authenticator) {
+  auto peer_credentials = server::PeerCredentials(options.peer_tls);
+  if (!peer_credentials.ok()) return peer_credentials.status();
   if (absl::Status migrated =
           db::ApplyMigrations(flags.database_url, kSchema, OfferingMigrations());
       !migrated.ok()) {
     return migrated;
   }
   std::unique_ptr<OfferingServer> server(
-      new OfferingServer(flags, options, std::move(authenticator)));
+      new OfferingServer(flags, options, *peer_credentials, std::move(authenticator)));
   server->notifier_.Start();
   server->host_->AddService(&server->service_);
   if (absl::Status started = server->host_->Start(); !started.ok()) return started;

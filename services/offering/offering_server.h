@@ -24,6 +24,8 @@ inline constexpr char kSchema[] = "offering";
 struct OfferingServerOptions {
   std::string segment_address;
   std::string service_token;
+  // How the channel to the segment service is secured (--peer_tls_*); plaintext by default.
+  server::PeerTls peer_tls = {};
 };
 
 // A running offering service (see SegmentServer for the shape).
@@ -43,6 +45,7 @@ class OfferingServer {
 
  private:
   OfferingServer(const server::ServiceFlags& flags, const OfferingServerOptions& options,
+                 const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                  auth::TokenAuthenticator authenticator);
 
   const auth::TokenAuthenticator authenticator_;

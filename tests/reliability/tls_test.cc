@@ -1,16 +1,31 @@
 // TLS and mutual TLS by flag, with certificates made at test time: a client that trusts the
 // right CA gets through; a client trusting another CA, a plaintext client, a server whose
 // certificate expired, and (with --tls_require_client_cert) a client without a certificate,
-// with one signed by another CA, or with an expired one are all refused.
+// with one signed by another CA, or with an expired one are all refused. offeringd and
+// alignmentd call the other services over mutual TLS with --peer_tls_*.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <pqxx/pqxx>
 
 #include "tests/reliability/certificates.h"
 #include "tests/reliability/reliability_fixture.h"
 
 namespace throughline::reliability {
 namespace {
+
+using ::throughline::alignment::testing::CloudDatabases;
+using ::throughline::alignment::testing::DiyPowerUsers;
+using ::throughline::alignment::testing::kDiy;
+using ::throughline::alignment::testing::kManagedPostgres;
+using ::throughline::alignment::testing::kManagedPostgresId;
+using ::throughline::alignment::testing::kMarket;
+using ::throughline::alignment::testing::kMarketId;
+using ::throughline::alignment::testing::kServiceToken;
+using ::throughline::alignment::testing::MakeNeed;
+using ::throughline::alignment::testing::ManagedPostgres;
+using ::throughline::alignment::testing::Owners;
+using ::throughline::alignment::testing::SuiteClients;
 
 class TlsTest : public ReliabilityTest {
  protected:
@@ -35,6 +50,32 @@ class TlsTest : public ReliabilityTest {
       flags.insert(flags.end(), mutual.begin(), mutual.end());
     }
     return Spawn("segmentd-tls-" + id, THROUGHLINE_SEGMENTD, flags);
+  }
+
+  // The flags of a server certificate for `name`, with mutual TLS requiring client
+  // certificates signed by the test's CA.
+  std::vector<std::string> ServerTlsFlags(const std::string& name) {
+    const Certificate server = ca_.IssueServer(name);
+    return {"--tls_cert",
+            WriteFile(name + ".crt", server.cert_pem),
+            "--tls_key",
+            WriteFile(name + ".key", server.key_pem),
+            "--tls_client_ca",
+            WriteFile(name + "-client-ca.crt", ca_.cert_pem()),
+            "--tls_require_client_cert"};
+  }
+
+  // The flags with which `name` calls the other services over TLS, trusting the test's CA and
+  // presenting a client certificate it signed.
+  std::vector<std::string> PeerTlsFlags(const std::string& name) {
+    const Certificate client = ca_.IssueClient(name);
+    return {"--peer_tls_ca",   WriteFile(name + "-peer-ca.crt", ca_.cert_pem()),
+            "--peer_tls_cert", WriteFile(name + "-peer.crt", client.cert_pem),
+            "--peer_tls_key",  WriteFile(name + "-peer.key", client.key_pem)};
+  }
+
+  static void Append(std::vector<std::string>& flags, const std::vector<std::string>& more) {
+    flags.insert(flags.end(), more.begin(), more.end());
   }
 
   // A call that needs a working connection and a valid token: GetMarket of a market that does
@@ -120,6 +161,78 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutAValidCertificate) {
   // The refusals left the server working for the legitimate client.
   const grpc::Status again = Call(segmentd, Trusting(ca_.cert_pem(), &client));
   EXPECT_EQ(again.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(again);
+}
+
+// The whole suite with mutual TLS on every server: offeringd reads an offering's target segment
+// from segmentd, and alignmentd's subscriptions and calls reach segmentd and offeringd, all
+// through --peer_tls_*. A change of the segment becomes one task per function.
+TEST_F(TlsTest, TheServicesCallEachOtherOverMutualTls) {
+  std::vector<std::string> segment_flags = CommonFlags(database_->url());
+  Append(segment_flags, ServerTlsFlags("segmentd"));
+  const Service segmentd = Spawn("segmentd", THROUGHLINE_SEGMENTD, segment_flags);
+  ASSERT_NE(segmentd.port, 0);
+  std::vector<std::string> offering_flags = CommonFlags(database_->url());
+  Append(offering_flags,
+         {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+  Append(offering_flags, ServerTlsFlags("offeringd"));
+  Append(offering_flags, PeerTlsFlags("offeringd"));
+  const Service offeringd = Spawn("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
+  ASSERT_NE(offeringd.port, 0);
+  std::vector<std::string> alignment_flags = CommonFlags(database_->url());
+  Append(alignment_flags, {"--segment_address", segmentd.address(), "--offering_address",
+                           offeringd.address(), "--service_token", kServiceToken});
+  Append(alignment_flags, ServerTlsFlags("alignmentd"));
+  Append(alignment_flags, PeerTlsFlags("alignmentd"));
+  const Service alignmentd = Spawn("alignmentd", THROUGHLINE_ALIGNMENTD, alignment_flags);
+  ASSERT_NE(alignmentd.port, 0);
+
+  const Certificate platform = ca_.IssueClient("planning-platform");
+  SuiteClients clients(segmentd.address(), offeringd.address(), alignmentd.address(),
+                       Trusting(ca_.cert_pem(), &platform));
+  ASSERT_TRUE(clients.CreateMarket(kMarketId, CloudDatabases()).ok());
+  ASSERT_TRUE(clients.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  // offeringd reads the target segment from segmentd to create the offering.
+  auto offering = clients.CreateOffering(kManagedPostgresId, ManagedPostgres());
+  ASSERT_TRUE(offering.ok()) << Describe(offering.status);
+
+  const int64_t revision = clients
+                               .SetNeeds(kDiy, {MakeNeed("configurability", type::v1::CRITICAL),
+                                                MakeNeed("tuning", type::v1::LOW)})
+                               .revision();
+  const auto tasks = clients.WaitForTasks(
+      [&](const alignment::v1::Task& task) {
+        return task.offering() == kManagedPostgres && task.segment_revision() == revision;
+      },
+      Owners().size());
+  EXPECT_EQ(tasks.size(), Owners().size());
+}
+
+// An offeringd that dials plaintext cannot reach a segmentd that serves TLS: creating an
+// offering, which needs the segment, fails UNAVAILABLE and creates nothing.
+TEST_F(TlsTest, APlaintextCallerCannotReachATlsService) {
+  std::vector<std::string> segment_flags = CommonFlags(database_->url());
+  Append(segment_flags, ServerTlsFlags("segmentd"));
+  const Service segmentd = Spawn("segmentd", THROUGHLINE_SEGMENTD, segment_flags);
+  ASSERT_NE(segmentd.port, 0);
+  std::vector<std::string> offering_flags = CommonFlags(database_->url());
+  Append(offering_flags,
+         {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+  const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
+  ASSERT_NE(offeringd.port, 0);
+
+  const Certificate platform = ca_.IssueClient("planning-platform");
+  SuiteClients to_segments(segmentd.address(), offeringd.address(), offeringd.address(),
+                           Trusting(ca_.cert_pem(), &platform));
+  ASSERT_TRUE(to_segments.CreateMarket(kMarketId, CloudDatabases()).ok());
+  ASSERT_TRUE(to_segments.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  SuiteClients to_offerings(segmentd.address(), offeringd.address(), offeringd.address());
+
+  auto offering = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres());
+  EXPECT_EQ(offering.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << Describe(offering.status);
+  pqxx::connection connection(database_->url());
+  pqxx::read_transaction tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM offering.offerings")[0].as<int>(), 0);
 }
 
 }  // namespace

@@ -119,7 +119,8 @@ TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
 
   // Short keepalive so the test is quick; the services use Keepalive's defaults.
   const Keepalive keepalive{.time = absl::Milliseconds(300), .timeout = absl::Milliseconds(300)};
-  auto channel = DialService(absl::StrCat("127.0.0.1:", relay.port()), keepalive);
+  auto channel = DialService(absl::StrCat("127.0.0.1:", relay.port()),
+                             grpc::InsecureChannelCredentials(), keepalive);
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));

@@ -99,14 +99,15 @@ inline std::map<TaskKey, int> CountByKey(const std::vector<aln::Task>& tasks) {
 // The three services as a planning platform sees them.
 class SuiteClients {
  public:
+  // Plaintext, or with `credentials` (e.g. TLS) for all three.
   SuiteClients(const std::string& segment_address, const std::string& offering_address,
-               const std::string& alignment_address)
-      : segments_(seg::SegmentService::NewStub(
-            grpc::CreateChannel(segment_address, grpc::InsecureChannelCredentials()))),
-        offerings_(off::OfferingService::NewStub(
-            grpc::CreateChannel(offering_address, grpc::InsecureChannelCredentials()))),
-        alignment_channel_(
-            grpc::CreateChannel(alignment_address, grpc::InsecureChannelCredentials())),
+               const std::string& alignment_address,
+               const std::shared_ptr<grpc::ChannelCredentials>& credentials =
+                   grpc::InsecureChannelCredentials())
+      : segments_(seg::SegmentService::NewStub(grpc::CreateChannel(segment_address, credentials))),
+        offerings_(
+            off::OfferingService::NewStub(grpc::CreateChannel(offering_address, credentials))),
+        alignment_channel_(grpc::CreateChannel(alignment_address, credentials)),
         alignment_(aln::AlignmentService::NewStub(alignment_channel_)) {}
 
   aln::AlignmentService::Stub& alignment() { return *alignment_; }
