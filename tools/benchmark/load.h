@@ -62,7 +62,8 @@ struct LoadReport {
   // The whole machine's processor time over the measured window (/proc/stat), in core-seconds:
   // busy (user, system, interrupts: client, server and database alike) and stolen by the
   // hypervisor (time this machine's cores were meant to run and did not). Zero when /proc/stat
-  // is unreadable. Busy time per call is what the calls cost, whatever the neighbours take.
+  // is unreadable. Busy time per call moves much less than throughput when the neighbours
+  // take the cores for a while (they still disturb the caches).
   double cpu_busy_seconds = 0;
   double cpu_steal_seconds = 0;
   double cpu_us_per_call = 0;  // busy microseconds per successful call
