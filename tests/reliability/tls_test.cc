@@ -53,7 +53,7 @@ class TlsTest : public ReliabilityTest {
   }
 
   // The flags of a server certificate for `name`, with mutual TLS requiring client
-  // certificates signed by the test's CA.
+  // certificates signed by the test's CA (StartTlsSegmentd's, for the other services).
   std::vector<std::string> ServerTlsFlags(const std::string& name) {
     const Certificate server = ca_.IssueServer(name);
     return {"--tls_cert",
@@ -76,6 +76,13 @@ class TlsTest : public ReliabilityTest {
 
   static void Append(std::vector<std::string>& flags, const std::vector<std::string>& more) {
     flags.insert(flags.end(), more.begin(), more.end());
+  }
+
+  // offeringd's flags, plaintext, calling `segmentd`.
+  std::vector<std::string> OfferingFlags(const Service& segmentd) const {
+    std::vector<std::string> flags = CommonFlags(database_->url());
+    Append(flags, {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+    return flags;
   }
 
   // A call that needs a working connection and a valid token: GetMarket of a market that does
@@ -167,13 +174,9 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutAValidCertificate) {
 // from segmentd, and alignmentd's subscriptions and calls reach segmentd and offeringd, all
 // through --peer_tls_*. A change of the segment becomes one task per function.
 TEST_F(TlsTest, TheServicesCallEachOtherOverMutualTls) {
-  std::vector<std::string> segment_flags = CommonFlags(database_->url());
-  Append(segment_flags, ServerTlsFlags("segmentd"));
-  const Service segmentd = Spawn("segmentd", THROUGHLINE_SEGMENTD, segment_flags);
+  const Service segmentd = StartTlsSegmentd(ca_.IssueServer("segmentd"), ca_.cert_pem());
   ASSERT_NE(segmentd.port, 0);
-  std::vector<std::string> offering_flags = CommonFlags(database_->url());
-  Append(offering_flags,
-         {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+  std::vector<std::string> offering_flags = OfferingFlags(segmentd);
   Append(offering_flags, ServerTlsFlags("offeringd"));
   Append(offering_flags, PeerTlsFlags("offeringd"));
   const Service offeringd = Spawn("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
@@ -210,13 +213,9 @@ TEST_F(TlsTest, TheServicesCallEachOtherOverMutualTls) {
 // An offeringd that dials plaintext cannot reach a segmentd that serves TLS: creating an
 // offering, which needs the segment, fails UNAVAILABLE and creates nothing.
 TEST_F(TlsTest, APlaintextCallerCannotReachATlsService) {
-  std::vector<std::string> segment_flags = CommonFlags(database_->url());
-  Append(segment_flags, ServerTlsFlags("segmentd"));
-  const Service segmentd = Spawn("segmentd", THROUGHLINE_SEGMENTD, segment_flags);
+  const Service segmentd = StartTlsSegmentd(ca_.IssueServer("segmentd"), ca_.cert_pem());
   ASSERT_NE(segmentd.port, 0);
-  std::vector<std::string> offering_flags = CommonFlags(database_->url());
-  Append(offering_flags,
-         {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+  std::vector<std::string> offering_flags = OfferingFlags(segmentd);
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
   ASSERT_NE(offeringd.port, 0);
 
