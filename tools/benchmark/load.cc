@@ -132,6 +132,14 @@ class CpuWindow {
   std::thread sampler_;  // last: starts once the samples above exist
 };
 
+// The figures derived from the counts: calls per second and busy CPU per call.
+void DeriveRates(LoadReport& report) {
+  if (report.seconds > 0) report.throughput = static_cast<double>(report.ops) / report.seconds;
+  if (report.ops > 0) {
+    report.cpu_us_per_call = report.cpu_busy_seconds * 1e6 / static_cast<double>(report.ops);
+  }
+}
+
 // Closed loop: every completion before the end starts the next call. A call is measured when
 // it completes inside the window; its latency runs from its actual start.
 void RunClosed(const LoadOptions& options, const StartCall& start, absl::Time end,
@@ -219,11 +227,10 @@ LoadReport RunLoad(const LoadOptions& options, const StartCall& start,
   recorder.AwaitIdle();
   recorder.Fill(report, latencies);
   report.seconds = absl::ToDoubleSeconds(options.duration);
-  report.throughput = static_cast<double>(report.ops) / report.seconds;
   const CpuTimes used = cpu.Finish();
   report.cpu_busy_seconds = used.busy;
   report.cpu_steal_seconds = used.steal;
-  if (report.ops > 0) report.cpu_us_per_call = used.busy * 1e6 / static_cast<double>(report.ops);
+  DeriveRates(report);
   return report;
 }
 
@@ -245,17 +252,15 @@ LoadReport Combine(const std::vector<LoadReport>& parts, std::vector<absl::Durat
     combined.cpu_busy_seconds += part.cpu_busy_seconds;
     combined.cpu_steal_seconds += part.cpu_steal_seconds;
   }
-  if (combined.seconds > 0) {
-    combined.throughput = static_cast<double>(combined.ops) / combined.seconds;
-  }
-  if (combined.ops > 0) {
-    combined.cpu_us_per_call = combined.cpu_busy_seconds * 1e6 / static_cast<double>(combined.ops);
-  }
+  DeriveRates(combined);
   combined.latency = Summarize(latencies);
   return combined;
 }
 
-double Median(std::vector<double> values) {
+// The median of one figure of the rounds.
+double Median(const std::vector<Round>& rounds, double Round::*figure) {
+  std::vector<double> values;
+  for (const Round& round : rounds) values.push_back(round.*figure);
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const size_t middle = values.size() / 2;
@@ -274,8 +279,6 @@ AlternatingReport RunAlternating(const LoadOptions& options, int rounds, const S
   std::vector<absl::Duration> target_latencies;
   std::vector<absl::Duration> baseline_latencies;
   AlternatingReport report;
-  std::vector<double> ratios;
-  std::vector<double> cost_ratios;
   for (int i = 0; i < rounds; ++i) {
     auto run_baseline = [&] {
       baseline_parts.push_back(RunLoad(round_options, baseline, &baseline_latencies));
@@ -300,13 +303,11 @@ AlternatingReport RunAlternating(const LoadOptions& options, int rounds, const S
           baseline_parts.back().cpu_us_per_call / target_parts.back().cpu_us_per_call;
     }
     report.rounds.push_back(round);
-    ratios.push_back(round.ratio);
-    cost_ratios.push_back(round.cost_ratio);
   }
   report.target = Combine(target_parts, target_latencies);
   report.baseline = Combine(baseline_parts, baseline_latencies);
-  report.ratio = Median(ratios);
-  report.cost_ratio = Median(cost_ratios);
+  report.ratio = Median(report.rounds, &Round::ratio);
+  report.cost_ratio = Median(report.rounds, &Round::cost_ratio);
   return report;
 }
 
