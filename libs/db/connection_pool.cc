@@ -24,9 +24,16 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(conninfo);
-    if (!schema.empty()) {
-      pqxx::nontransaction tx(*connection);
-      tx.exec0("SET search_path TO " + tx.quote_name(schema) + ", public");
+    {
+      pqxx::nontransaction session(*connection);
+      // The services' statements are short: JIT compilation, which PostgreSQL starts for any
+      // statement whose estimated cost passes jit_above_cost, costs tens of milliseconds and
+      // never pays back here (an estimate gone wrong made every large fan-out compile its
+      // event append: BENCHMARKS.md, step 17).
+      session.exec0("SET jit = off");
+      if (!schema.empty()) {
+        session.exec0("SET search_path TO " + session.quote_name(schema) + ", public");
+      }
     }
     return connection;
   } catch (const std::exception& e) {

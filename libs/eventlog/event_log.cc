@@ -27,6 +27,10 @@ using io::cloudevents::v1::CloudEvent;
 //   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
 // - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
 //   commit.
+// The head's position is read as a scalar subquery, not joined: PostgreSQL estimates the
+// one-row head table from its size on disk until it is analyzed (about 2,200 rows), and a
+// join multiplied a fan-out's 1,000 events into an estimate of 2.2 million rows, whose cost
+// set off JIT compilation on every such append (BENCHMARKS.md, step 17).
 constexpr db::PreparedStatement kAppend{"append_events", R"sql(
   WITH head AS (
     UPDATE event_log_head SET position = position + $9 RETURNING position - $9 AS before
@@ -34,9 +38,8 @@ constexpr db::PreparedStatement kAppend{"append_events", R"sql(
     INSERT INTO event_log (organization, event_id, type, subject, event, audience, position)
     SELECT e.organization, e.event_id::uuid, e.type, e.subject,
            substring($5::bytea FROM e.start FOR e.length), e.audience::text[],
-           head.before + e.ordinality
-    FROM head,
-         unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::int[], $7::int[], $8::text[])
+           (SELECT before FROM head) + e.ordinality
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::int[], $7::int[], $8::text[])
          WITH ORDINALITY
          AS e(organization, event_id, type, subject, start, length, audience, ordinality)
     RETURNING organization

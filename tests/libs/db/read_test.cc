@@ -1,4 +1,5 @@
-// db::RunRead and the statement_timeout both it and db::RunTransaction set per connection.
+// db::RunRead, the statement_timeout both it and db::RunTransaction set per connection, and the
+// settings every connection starts with.
 #include <string>
 
 #include "absl/status/status.h"
@@ -42,6 +43,22 @@ TEST(StatementTimeoutTest, IsTheTimeLeftRoundedDownToAPowerOfTwoMilliseconds) {
   // Never 0, which PostgreSQL reads as "no timeout".
   EXPECT_EQ(StatementTimeoutMs(absl::Microseconds(300)), 1);
   EXPECT_EQ(StatementTimeoutMs(absl::ZeroDuration()), 1);
+}
+
+// JIT compilation costs tens of milliseconds per statement; the services' statements are short.
+TEST_F(ReadTest, ConnectionsRunWithoutJitCompilation) {
+  std::string jit;
+  const absl::Status status =
+      RunRead(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::transaction_base& tx) {
+        jit = tx.exec1("SHOW jit")[0].as<std::string>();
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(jit, "off");
+  auto dedicated = pool_.OpenDedicated();
+  ASSERT_TRUE(dedicated.ok()) << dedicated.status();
+  pqxx::nontransaction session(**dedicated);
+  EXPECT_EQ(session.exec1("SHOW jit")[0].as<std::string>(), "off");
 }
 
 TEST_F(ReadTest, ReturnsWhatTheBodyRead) {
