@@ -27,9 +27,9 @@ using io::cloudevents::v1::CloudEvent;
 //   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
 // - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
 //   commit.
-// The head's position is read as a scalar subquery, not joined: PostgreSQL estimates the
-// one-row head table from its size on disk until it is analyzed (about 2,200 rows), and a
-// join multiplied a fan-out's 1,000 events into an estimate of 2.2 million rows, whose cost
+// The head's position is read as a scalar subquery, not joined: until the one-row head table
+// is first vacuumed or analyzed, PostgreSQL assumes it holds about 2,200 rows, and a join
+// multiplied a fan-out's 1,000 events into an estimate of 2.2 million rows, whose cost
 // set off JIT compilation on every such append (BENCHMARKS.md, step 17).
 constexpr db::PreparedStatement kAppend{"append_events", R"sql(
   WITH head AS (

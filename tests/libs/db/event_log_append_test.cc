@@ -140,8 +140,8 @@ TEST_F(EventLogAppendTest, AnEmptyBatchWritesNothing) {
 }
 
 // PostgreSQL must plan a batch as what it is, one row per event. When the statement joined the
-// one-row head table, which PostgreSQL estimates from its size on disk until it is analyzed
-// (about 2,200 rows), a fan-out's 1,000 events were planned as 2.2 million rows, costly
+// one-row head table, which PostgreSQL assumes to hold about 2,200 rows until it is first
+// vacuumed or analyzed, a fan-out's 1,000 events were planned as 2.2 million rows, costly
 // enough for JIT compilation on every append (BENCHMARKS.md, step 17).
 TEST_F(EventLogAppendTest, PostgreSQLEstimatesABatchAsOneRowPerEvent) {
   constexpr int kEvents = 1000;
