@@ -20,7 +20,7 @@ using db::ToSqlTime;
 // The statements of the event and fan-out paths are prepared (db::PreparedStatement: planned
 // once per connection). ListTasks, with its optional filters, is one prepared statement per
 // combination of filters (db::FilteredStatement); the rarer statements with `$3 = '' OR …`
-// terms (OpenTasks) are planned on every call, and so is kUpdateTasks (see there).
+// terms (OpenTasks) are planned on every call.
 constexpr char kInsertFunction[] = R"sql(
   INSERT INTO functions (organization, function_id, uid, version, body, create_time,
                          update_time)
@@ -92,20 +92,24 @@ constexpr char kFindTaskForUpdate[] = R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND task_id = $2
   FOR UPDATE)sql";
-// Planned on every call, not prepared: it joins the given tasks to `tasks`, and a generic plan
-// is chosen from the table's size at the time. One made while the table was nearly empty (a
-// hash join over every task of the organization) stayed until the next ANALYZE: in a latency
-// run on a fresh database it cost 1.9 ms per 5-task supersession and grew with the table,
-// against 0.36 ms for the 5-task insert (BENCHMARKS.md, step 15). Planning costs about 0.1 ms.
-constexpr char kUpdateTasks[] = R"sql(
+// One row per element of the arrays, the organization repeated in $1 so that it is a join
+// condition like the task id and not a filter of its own: PostgreSQL then either probes the
+// unique (organization, task_id) index once per task or, for a small table, reads the table,
+// and it knows a table's size even before the first ANALYZE. With `tasks.organization = $1`
+// it could scan the organization's tasks and pick that plan from the organization's row
+// estimate, which is a guess until ANALYZE and stale as the organization grows: the fan-out
+// benchmark's supersessions of 500 tasks read 2,500-3,500 rows that way, more with every round
+// (BENCHMARKS.md, step 18).
+constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
                    escalated_to = u.escalated_to, version = u.version, body = NULL,
                    body_pb = substring($8::bytea FROM u.start FOR u.length),
                    update_time = u.update_time
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::bigint[],
-              $9::int[], $10::int[], $11::timestamptz[])
-       AS u(task_id, owner, state, escalated, escalated_to, version, start, length, update_time)
-  WHERE tasks.organization = $1 AND tasks.task_id = u.task_id)sql";
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[],
+              $7::bigint[], $9::int[], $10::int[], $11::timestamptz[])
+       AS u(organization, task_id, owner, state, escalated, escalated_to, version, start, length,
+            update_time)
+  WHERE tasks.organization = u.organization AND tasks.task_id = u.task_id)sql"};
 constexpr db::PreparedStatement kLockUnresolvedTasks{"lock_unresolved_tasks", R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND offering = ANY($2::text[]) AND function_id = ANY($3::text[])
@@ -333,10 +337,12 @@ std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::transaction_base&
 void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization,
                                  const std::vector<TaskWrite>& tasks) {
   if (tasks.empty()) return;
-  db::ArrayLiteral ids, owners, states, escalated, escalated_to, versions, update_times;
+  db::ArrayLiteral organizations, ids, owners, states, escalated, escalated_to, versions,
+      update_times;
   db::BinaryColumn bodies;
   for (const TaskWrite& write : tasks) {
     const v1::Task& task = *write.task;
+    organizations.AddText(organization);
     ids.AddText(write.task_id);
     owners.AddText(task.owner());
     states.AddText(v1::Task::State_Name(task.state()));
@@ -346,9 +352,9 @@ void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization
     bodies.Add(task.SerializeAsString());
     update_times.AddText(ToSqlTime(task.update_time()));
   }
-  tx.exec_params(kUpdateTasks, organization, ids.str(), owners.str(), states.str(), escalated.str(),
-                 escalated_to.str(), versions.str(), bodies.blob(), bodies.starts(),
-                 bodies.lengths(), update_times.str());
+  db::ExecPrepared(tx, kUpdateTasks, organizations.str(), ids.str(), owners.str(), states.str(),
+                   escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
+                   bodies.starts(), bodies.lengths(), update_times.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,

@@ -1,0 +1,152 @@
+// AlignmentStore's batched task statements against the alignment schema in a throwaway
+// database, without the servers: what they write, and that their plans stay bounded by the rows
+// they are given whatever PostgreSQL's statistics say.
+#include "services/alignment/alignment_store.h"
+
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/api/resources.h"
+#include "libs/db/connection_pool.h"
+#include "libs/db/migrations.h"
+#include "libs/db/sql_array.h"
+#include "libs/db/transaction.h"
+#include "services/alignment/alignment_server.h"
+#include "tests/support/test_database.h"
+
+namespace throughline::alignment {
+
+const std::vector<db::Migration>& AlignmentMigrations();
+
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr char kOrganization[] = "acme";
+
+class AlignmentStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(db::ApplyMigrations(database_->url(), kSchema, AlignmentMigrations()).ok());
+  }
+
+  // An OPEN task of its own offering; the product function's.
+  static v1::Task OpenTask(int i) {
+    v1::Task task;
+    task.set_name(absl::StrCat("organizations/", kOrganization, "/tasks/t", i));
+    task.set_uid(absl::StrCat("00000000-0000-4000-8000-", absl::Dec(i, absl::kZeroPad12)));
+    task.set_offering(absl::StrCat("organizations/", kOrganization, "/offerings/o", i));
+    task.set_function(absl::StrCat("organizations/", kOrganization, "/functions/product"));
+    task.set_owner("pm@acme.example");
+    task.set_state(v1::Task::OPEN);
+    task.set_segment(absl::StrCat("organizations/", kOrganization, "/markets/m/segments/s"));
+    task.set_segment_revision(1);
+    task.mutable_trigger()->set_event_source("//test");
+    task.mutable_trigger()->set_event_id("e1");
+    *task.mutable_due_time() = api::ToTimestamp(absl::Now() + absl::Hours(24));
+    *task.mutable_create_time() = api::ToTimestamp(absl::Now());
+    *task.mutable_update_time() = task.create_time();
+    return task;
+  }
+
+  void Run(const std::function<absl::Status(pqxx::work&)>& body) {
+    const absl::Status status = db::RunTransaction(pool_, absl::Now() + absl::Seconds(30), body);
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  std::unique_ptr<throughline::testing::TestDatabase> database_ =
+      throughline::testing::TestDatabase::Create();
+  db::ConnectionPool pool_{db::PoolOptions{.url = database_->url(), .schema = kSchema, .size = 1}};
+};
+
+// A supersession names its tasks; the UPDATE must read those and no others. Joined on task_id
+// alone, PostgreSQL hash-joined every task of the organization while its statistics put the
+// organization at a few rows, here (never analyzed) and in the fan-out benchmark (BENCHMARKS.md,
+// step 18). Checked in a custom plan and in the generic plan a prepared statement falls back to.
+TEST_F(AlignmentStoreTest, ASupersessionReadsOnlyTheTasksItUpdates) {
+  constexpr int kTasks = 2000;
+  constexpr int kUpdated = 5;
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < kTasks; ++i) tasks.push_back(OpenTask(i));
+  Run([&](pqxx::work& tx) {
+    std::vector<AlignmentStore::TaskWrite> inserts;
+    for (const v1::Task& task : tasks) {
+      inserts.push_back({task.name().substr(task.name().rfind('/') + 1), 1, &task});
+    }
+    EXPECT_EQ(AlignmentStore::InsertTasks(tx, kOrganization, inserts).size(), tasks.size());
+    return absl::OkStatus();
+  });
+
+  std::vector<v1::Task> superseded(tasks.begin(), tasks.begin() + kUpdated);
+  std::vector<AlignmentStore::TaskWrite> updates;
+  db::ArrayLiteral organizations, ids, owners, states, escalated, escalated_to, versions,
+      update_times;
+  db::BinaryColumn bodies;
+  for (v1::Task& task : superseded) {
+    task.set_state(v1::Task::SUPERSEDED);
+    const std::string id = task.name().substr(task.name().rfind('/') + 1);
+    updates.push_back({id, 2, &task});
+    organizations.AddText(kOrganization);
+    ids.AddText(id);
+    owners.AddText(task.owner());
+    states.AddText("SUPERSEDED");
+    escalated.AddBool(false);
+    escalated_to.AddText("");
+    versions.AddInt(2);
+    bodies.Add(task.SerializeAsString());
+    update_times.AddText("2026-01-01T00:00:00Z");
+  }
+  for (const char* mode : {"force_custom_plan", "force_generic_plan"}) {
+    SCOPED_TRACE(mode);
+    std::string plan;
+    const absl::Status rolled_back =
+        db::RunTransaction(pool_, absl::Now() + absl::Seconds(30), [&](pqxx::work& tx) {
+          tx.exec0(absl::StrCat("SET LOCAL plan_cache_mode = ", mode));
+          AlignmentStore::UpdateTasks(tx, kOrganization, updates);  // prepares update_tasks
+          // The named tasks, and only they, are updated.
+          std::vector<std::string> updated;
+          for (const auto& row : tx.exec("SELECT task_id FROM tasks WHERE version = 2 AND "
+                                         "state = 'SUPERSEDED' ORDER BY task_id")) {
+            updated.push_back(row[0].as<std::string>());
+          }
+          EXPECT_THAT(updated, ElementsAre("t0", "t1", "t2", "t3", "t4"));
+          auto read = AlignmentStore::FindTask(tx, kOrganization, "t3", /*for_update=*/false);
+          EXPECT_TRUE(read.has_value() && read->resource.state() == v1::Task::SUPERSEDED);
+          // EXPLAIN takes no bind parameters: the same values, quoted.
+          const std::string arguments = absl::StrJoin(
+              {tx.quote(organizations.str()), tx.quote(ids.str()), tx.quote(owners.str()),
+               tx.quote(states.str()), tx.quote(escalated.str()), tx.quote(escalated_to.str()),
+               tx.quote(versions.str()), tx.quote_raw(bodies.blob().str()),
+               tx.quote(bodies.starts()), tx.quote(bodies.lengths()), tx.quote(update_times.str())},
+              ", ");
+          for (const auto& row : tx.exec(
+                   absl::StrCat("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE update_tasks(",
+                                arguments, ")"))) {
+            absl::StrAppend(&plan, row[0].c_str(), "\n");
+          }
+          return absl::AbortedError("rolled back: the next mode starts from the same tasks");
+        });
+    ASSERT_EQ(rolled_back.code(), absl::StatusCode::kAborted) << rolled_back;
+    // Every scan of `tasks`, with the rows it returned over all its loops.
+    int64_t read = 0;
+    int scans = 0;
+    const std::regex scan(R"(Scan[^\n]* on tasks \([^\n]*rows=(\d+) loops=(\d+))");
+    for (auto it = std::sregex_iterator(plan.begin(), plan.end(), scan);
+         it != std::sregex_iterator(); ++it) {
+      ++scans;
+      read += std::stoll((*it)[1]) * std::stoll((*it)[2]);
+    }
+    EXPECT_GT(scans, 0) << plan;
+    EXPECT_LE(read, kUpdated) << plan;
+  }
+}
+
+}  // namespace
+}  // namespace throughline::alignment
