@@ -20,6 +20,8 @@ class ArrayLiteral {
   ArrayLiteral& AddText(std::string_view value);
   ArrayLiteral& AddInt(int64_t value);
   ArrayLiteral& AddBool(bool value);
+  // Appends every element of `other`, after this one's.
+  ArrayLiteral& Append(const ArrayLiteral& other);
 
   // The literal, e.g. {"a","b"}; {} when empty.
   std::string str() const { return literal_ + "}"; }
@@ -41,15 +43,16 @@ std::string TextArray(const std::vector<std::string>& values);
 class BinaryColumn {
  public:
   void Add(std::string_view bytes);
+  // Appends every byte string of `other`, after this one's.
+  void Append(const BinaryColumn& other);
 
   pqxx::binarystring blob() const { return pqxx::binarystring(blob_); }
-  std::string starts() const { return starts_.str(); }  // 1-based, as substring() counts
-  std::string lengths() const { return lengths_.str(); }
+  std::string starts() const;  // 1-based, as substring() counts
+  std::string lengths() const;
 
  private:
   std::string blob_;
-  ArrayLiteral starts_;
-  ArrayLiteral lengths_;
+  std::vector<int64_t> lengths_;
 };
 
 }  // namespace throughline::db

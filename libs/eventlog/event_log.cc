@@ -110,21 +110,37 @@ EventLog::PendingEvent EventLog::Draft(std::string_view organization, std::strin
   return pending;
 }
 
+void EventLog::Batch::Add(const PendingEvent& pending) {
+  organizations_.AddText(pending.organization);
+  ids_.AddText(pending.event.id());
+  types_.AddText(pending.event.type());
+  subjects_.AddText(pending.subject);
+  bodies_.Add(pending.event.SerializeAsString());
+  audiences_.AddText(db::TextArray(pending.audience));
+  ++size_;
+}
+
+void EventLog::Batch::Add(const Batch& other) {
+  organizations_.Append(other.organizations_);
+  ids_.Append(other.ids_);
+  types_.Append(other.types_);
+  subjects_.Append(other.subjects_);
+  bodies_.Append(other.bodies_);
+  audiences_.Append(other.audiences_);
+  size_ += other.size_;
+}
+
 void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const {
-  if (events.empty()) return;
-  db::ArrayLiteral organizations, ids, types, subjects, audiences;
-  db::BinaryColumn bodies;
-  for (const PendingEvent& pending : events) {
-    organizations.AddText(pending.organization);
-    ids.AddText(pending.event.id());
-    types.AddText(pending.event.type());
-    subjects.AddText(pending.subject);
-    bodies.Add(pending.event.SerializeAsString());
-    audiences.AddText(db::TextArray(pending.audience));
-  }
-  db::ExecPrepared(tx, kAppend, organizations.str(), ids.str(), types.str(), subjects.str(),
-                   bodies.blob(), bodies.starts(), bodies.lengths(), audiences.str(),
-                   static_cast<int64_t>(events.size()), channel_);
+  Batch batch;
+  for (const PendingEvent& pending : events) batch.Add(pending);
+  AppendAll(tx, batch);
+}
+
+void EventLog::AppendAll(pqxx::work& tx, const Batch& events) const {
+  if (events.size() == 0) return;
+  db::ExecPrepared(tx, kAppend, events.organizations_.str(), events.ids_.str(), events.types_.str(),
+                   events.subjects_.str(), events.bodies_.blob(), events.bodies_.starts(),
+                   events.bodies_.lengths(), events.audiences_.str(), events.size(), channel_);
 }
 
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,

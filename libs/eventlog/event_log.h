@@ -12,6 +12,7 @@
 #include "google/protobuf/message.h"
 #include "io/cloudevents/v1/cloudevents.pb.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/sql_array.h"
 #include "pqxx/pqxx"
 
 namespace throughline::eventlog {
@@ -65,12 +66,31 @@ class EventLog {
                      int64_t revision, const google::protobuf::Message& payload, absl::Time time,
                      absl::BitGenRef random, const std::vector<std::string>& audience = {}) const;
 
+  // Events encoded as the parameters of one append. Encoding a fan-out's 1,000 events takes
+  // milliseconds, which another thread can spend while the transaction runs its other
+  // statements (BENCHMARKS.md, step 19); AppendAll encodes and appends at once.
+  class Batch {
+   public:
+    void Add(const PendingEvent& event);
+    // Adds every event of `other`, after this batch's.
+    void Add(const Batch& other);
+    int64_t size() const { return size_; }
+
+   private:
+    friend class EventLog;
+    db::ArrayLiteral organizations_, ids_, types_, subjects_, audiences_;
+    db::BinaryColumn bodies_;
+    int64_t size_ = 0;
+  };
+
   // Writes `events` in the caller's transaction, in order, so they exist if and only if the
-  // change commits, and wakes readers when it commits. Three statements however many events
+  // change commits, and wakes readers when it commits. One statement however many events
   // there are: a fan-out of 1,000 task events costs what one event costs in round trips.
   // From here until the transaction ends, other transactions that append to this log wait:
   // append last, after the work that may wait on other transactions' row locks.
   void AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const;
+  // AppendAll of events encoded ahead.
+  void AppendAll(pqxx::work& tx, const Batch& events) const;
 
   // Drafts one event and appends it (AppendAll of one). Returns the event as readers will see
   // it.

@@ -291,36 +291,42 @@ std::vector<Stored<v1::Commitment>> AlignmentStore::ListCommitments(pqxx::transa
       tx.exec_params(kListCommitments, organization, offering, after_key, limit));
 }
 
+void AlignmentStore::TaskInserts::Add(const TaskWrite& write) {
+  const v1::Task& task = *write.task;
+  ids_.AddText(write.task_id);
+  uids_.AddText(task.uid());
+  offerings_.AddText(task.offering());
+  function_ids_.AddText(IdOf(task.function()));
+  owners_.AddText(task.owner());
+  states_.AddText(v1::Task::State_Name(task.state()));
+  segments_.AddText(task.segment());
+  revisions_.AddInt(task.segment_revision());
+  sources_.AddText(task.trigger().event_source());
+  event_ids_.AddText(task.trigger().event_id());
+  subjects_.AddText(task.trigger().subject());
+  trigger_revisions_.AddInt(task.trigger().revision());
+  due_times_.AddText(ToSqlTime(task.due_time()));
+  bodies_.Add(task.SerializeAsString());
+  create_times_.AddText(ToSqlTime(task.create_time()));
+}
+
 std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const std::string& organization,
                                                   const std::vector<TaskWrite>& tasks) {
-  if (tasks.empty()) return {};
-  db::ArrayLiteral ids, uids, offerings, function_ids, owners, states, segments, revisions, sources,
-      event_ids, subjects, trigger_revisions, due_times, create_times;
-  db::BinaryColumn bodies;
-  for (const TaskWrite& write : tasks) {
-    const v1::Task& task = *write.task;
-    ids.AddText(write.task_id);
-    uids.AddText(task.uid());
-    offerings.AddText(task.offering());
-    function_ids.AddText(IdOf(task.function()));
-    owners.AddText(task.owner());
-    states.AddText(v1::Task::State_Name(task.state()));
-    segments.AddText(task.segment());
-    revisions.AddInt(task.segment_revision());
-    sources.AddText(task.trigger().event_source());
-    event_ids.AddText(task.trigger().event_id());
-    subjects.AddText(task.trigger().subject());
-    trigger_revisions.AddInt(task.trigger().revision());
-    due_times.AddText(ToSqlTime(task.due_time()));
-    bodies.Add(task.SerializeAsString());
-    create_times.AddText(ToSqlTime(task.create_time()));
-  }
+  TaskInserts inserts(organization);
+  for (const TaskWrite& write : tasks) inserts.Add(write);
+  return InsertTasks(tx, inserts);
+}
+
+std::set<std::string> AlignmentStore::InsertTasks(pqxx::work& tx, const TaskInserts& tasks) {
+  if (tasks.ids_.size() == 0) return {};
   std::set<std::string> inserted;
   for (const auto& row : db::ExecPrepared(
-           tx, kInsertTasks, organization, ids.str(), uids.str(), offerings.str(),
-           function_ids.str(), owners.str(), states.str(), segments.str(), revisions.str(),
-           sources.str(), event_ids.str(), subjects.str(), trigger_revisions.str(), due_times.str(),
-           bodies.blob(), bodies.starts(), bodies.lengths(), create_times.str())) {
+           tx, kInsertTasks, tasks.organization_, tasks.ids_.str(), tasks.uids_.str(),
+           tasks.offerings_.str(), tasks.function_ids_.str(), tasks.owners_.str(),
+           tasks.states_.str(), tasks.segments_.str(), tasks.revisions_.str(), tasks.sources_.str(),
+           tasks.event_ids_.str(), tasks.subjects_.str(), tasks.trigger_revisions_.str(),
+           tasks.due_times_.str(), tasks.bodies_.blob(), tasks.bodies_.starts(),
+           tasks.bodies_.lengths(), tasks.create_times_.str())) {
     inserted.insert(row[0].as<std::string>());
   }
   return inserted;
@@ -334,27 +340,32 @@ std::optional<Stored<v1::Task>> AlignmentStore::FindTask(pqxx::transaction_base&
       tx.exec_params(for_update ? kFindTaskForUpdate : kFindTask, organization, task_id));
 }
 
+void AlignmentStore::TaskUpdates::Add(const TaskWrite& write) {
+  const v1::Task& task = *write.task;
+  organizations_.AddText(organization_);
+  ids_.AddText(write.task_id);
+  owners_.AddText(task.owner());
+  states_.AddText(v1::Task::State_Name(task.state()));
+  escalated_.AddBool(task.escalated());
+  escalated_to_.AddText(task.escalated_to());
+  versions_.AddInt(write.version);
+  bodies_.Add(task.SerializeAsString());
+  update_times_.AddText(ToSqlTime(task.update_time()));
+}
+
 void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization,
                                  const std::vector<TaskWrite>& tasks) {
-  if (tasks.empty()) return;
-  db::ArrayLiteral organizations, ids, owners, states, escalated, escalated_to, versions,
-      update_times;
-  db::BinaryColumn bodies;
-  for (const TaskWrite& write : tasks) {
-    const v1::Task& task = *write.task;
-    organizations.AddText(organization);
-    ids.AddText(write.task_id);
-    owners.AddText(task.owner());
-    states.AddText(v1::Task::State_Name(task.state()));
-    escalated.AddBool(task.escalated());
-    escalated_to.AddText(task.escalated_to());
-    versions.AddInt(write.version);
-    bodies.Add(task.SerializeAsString());
-    update_times.AddText(ToSqlTime(task.update_time()));
-  }
-  db::ExecPrepared(tx, kUpdateTasks, organizations.str(), ids.str(), owners.str(), states.str(),
-                   escalated.str(), escalated_to.str(), versions.str(), bodies.blob(),
-                   bodies.starts(), bodies.lengths(), update_times.str());
+  TaskUpdates updates(organization);
+  for (const TaskWrite& write : tasks) updates.Add(write);
+  UpdateTasks(tx, updates);
+}
+
+void AlignmentStore::UpdateTasks(pqxx::work& tx, const TaskUpdates& tasks) {
+  if (tasks.ids_.size() == 0) return;
+  db::ExecPrepared(tx, kUpdateTasks, tasks.organizations_.str(), tasks.ids_.str(),
+                   tasks.owners_.str(), tasks.states_.str(), tasks.escalated_.str(),
+                   tasks.escalated_to_.str(), tasks.versions_.str(), tasks.bodies_.blob(),
+                   tasks.bodies_.starts(), tasks.bodies_.lengths(), tasks.update_times_.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
@@ -362,11 +373,15 @@ void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
   UpdateTasks(tx, organization, {{task_id, version, &task}});
 }
 
-std::vector<Stored<v1::Task>> AlignmentStore::LockUnresolvedTasks(
-    pqxx::work& tx, const std::string& organization, const std::vector<std::string>& offerings,
-    const std::vector<std::string>& function_ids) {
-  return ReadAll<v1::Task>(db::ExecPrepared(tx, kLockUnresolvedTasks, organization,
-                                            db::TextArray(offerings), db::TextArray(function_ids)));
+pqxx::result AlignmentStore::LockUnresolvedTasks(pqxx::work& tx, const std::string& organization,
+                                                 const std::vector<std::string>& offerings,
+                                                 const std::vector<std::string>& function_ids) {
+  return db::ExecPrepared(tx, kLockUnresolvedTasks, organization, db::TextArray(offerings),
+                          db::TextArray(function_ids));
+}
+
+std::vector<Stored<v1::Task>> AlignmentStore::ReadTasks(const pqxx::result& rows) {
+  return ReadAll<v1::Task>(rows);
 }
 
 void AlignmentStore::LockOfferingTasks(pqxx::work& tx, const std::set<std::string>& offerings) {

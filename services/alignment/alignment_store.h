@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "libs/db/sql_array.h"
 #include "pqxx/pqxx"
 #include "throughline/alignment/v1/resources.pb.h"
 
@@ -79,15 +80,46 @@ class AlignmentStore {
     int64_t version = 1;  // after the write
     const v1::Task* task = nullptr;
   };
+  // The parameters of one InsertTasks statement, encoded ahead of it: serializing a
+  // fan-out's 500 tasks takes milliseconds, which another thread can spend while the
+  // transaction runs its other statements (BENCHMARKS.md, step 19).
+  class TaskInserts {
+   public:
+    explicit TaskInserts(std::string organization) : organization_(std::move(organization)) {}
+    void Add(const TaskWrite& write);
+
+   private:
+    friend class AlignmentStore;
+    std::string organization_;
+    db::ArrayLiteral ids_, uids_, offerings_, function_ids_, owners_, states_, segments_,
+        revisions_, sources_, event_ids_, subjects_, trigger_revisions_, due_times_, create_times_;
+    db::BinaryColumn bodies_;
+  };
+  // The same for UpdateTasks.
+  class TaskUpdates {
+   public:
+    explicit TaskUpdates(std::string organization) : organization_(std::move(organization)) {}
+    void Add(const TaskWrite& write);
+
+   private:
+    friend class AlignmentStore;
+    std::string organization_;
+    db::ArrayLiteral organizations_, ids_, owners_, states_, escalated_, escalated_to_, versions_,
+        update_times_;
+    db::BinaryColumn bodies_;
+  };
+
   // Inserts the tasks that do not exist yet (by offering, function and trigger) and returns
   // the task ids of those it inserted.
   static std::set<std::string> InsertTasks(pqxx::work& tx, const std::string& organization,
                                            const std::vector<TaskWrite>& tasks);
+  static std::set<std::string> InsertTasks(pqxx::work& tx, const TaskInserts& tasks);
   static std::optional<Stored<v1::Task>> FindTask(pqxx::transaction_base& tx,
                                                   const std::string& organization,
                                                   const std::string& task_id, bool for_update);
   static void UpdateTasks(pqxx::work& tx, const std::string& organization,
                           const std::vector<TaskWrite>& tasks);
+  static void UpdateTasks(pqxx::work& tx, const TaskUpdates& tasks);
   static void UpdateTask(pqxx::work& tx, const std::string& organization,
                          const std::string& task_id, int64_t version, const v1::Task& task);
   // Serializes the creation of tasks for each of `offerings` (offering resource names) until
@@ -95,10 +127,13 @@ class AlignmentStore {
   // sees the first one's tasks. The locks are taken in sorted order, so two transactions
   // never wait for each other in a cycle.
   static void LockOfferingTasks(pqxx::work& tx, const std::set<std::string>& offerings);
-  // OPEN or ACKNOWLEDGED tasks of any of `offerings` and any of `function_ids`, locked.
-  static std::vector<Stored<v1::Task>> LockUnresolvedTasks(
-      pqxx::work& tx, const std::string& organization, const std::vector<std::string>& offerings,
-      const std::vector<std::string>& function_ids);
+  // OPEN or ACKNOWLEDGED tasks of any of `offerings` and any of `function_ids`, locked. The
+  // rows come unread: ReadTasks reads them, e.g. on another thread while the transaction goes
+  // on (a fan-out's 500 tasks take milliseconds to decode and parse).
+  static pqxx::result LockUnresolvedTasks(pqxx::work& tx, const std::string& organization,
+                                          const std::vector<std::string>& offerings,
+                                          const std::vector<std::string>& function_ids);
+  static std::vector<Stored<v1::Task>> ReadTasks(const pqxx::result& rows);
   static std::vector<Stored<v1::Task>> ListTasks(pqxx::transaction_base& tx,
                                                  const TaskQuery& query);
   // The OPEN and ACKNOWLEDGED tasks of an owner (its own and those escalated to it, as its

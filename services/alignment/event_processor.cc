@@ -1,7 +1,6 @@
 #include "services/alignment/event_processor.h"
 
 #include <algorithm>
-#include <deque>
 #include <future>
 #include <map>
 #include <set>
@@ -54,6 +53,14 @@ v1::Trigger TriggerOf(const CloudEvent& event) {
 }
 
 std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+// The fields a supersession changes (below, in WriteTasks), in the order of the Task message:
+// its events compare only these.
+const std::vector<std::string>& SupersessionPaths() {
+  static const auto* const paths =
+      new std::vector<std::string>{"state", "superseded_by", "update_time", "etag"};
+  return *paths;
+}
 
 // Errors that the same event will always get again.
 bool IsPermanent(const absl::Status& status) {
@@ -250,7 +257,7 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
     for (auto& [organization, list] : functions) {
       list = AlignmentStore::AllFunctions(tx, organization, now);
     }
-    std::vector<eventlog::EventLog::PendingEvent> task_events;
+    eventlog::EventLog::Batch task_events;
     for (size_t i : with_tasks) {
       const TriggerPlan& plan = *events[i].prepared->plan;
       created[i] = WriteTasks(tx, plan, functions[plan.organization], now, task_events);
@@ -273,69 +280,82 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
 
 int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
                                const std::vector<v1::Function>& functions, absl::Time now,
-                               std::vector<eventlog::EventLog::PendingEvent>& events) {
-  std::set<std::string> offerings;
-  for (const auto& affected : plan.offerings) offerings.insert(affected.offering.name());
+                               eventlog::EventLog::Batch& events) {
+  std::set<std::string> offering_set;
+  for (const auto& affected : plan.offerings) offering_set.insert(affected.offering.name());
+  const std::vector<std::string> offerings(offering_set.begin(), offering_set.end());
   std::vector<std::string> function_ids;
   for (const auto& function : functions) function_ids.push_back(IdOf(function.name()));
-  // Older unresolved tasks of these offerings and functions are about stale strategy: the
-  // new tasks replace them. Every statement below covers the whole fan-out at once.
+  // Every statement below covers the whole fan-out at once, and the CPU work between them (a
+  // fan-out of 500 tasks: tens of milliseconds of building, serializing and parsing) is done
+  // on a second thread while PostgreSQL runs the statement before it. The transaction holds
+  // the offerings' locks, and from its append on the whole log's, so this keeps it close to
+  // PostgreSQL's own time (BENCHMARKS.md, step 19).
+
+  // The new tasks and their insert, made while the older unresolved tasks of these offerings
+  // and functions are locked.
+  std::vector<v1::Task> tasks;
+  std::future<AlignmentStore::TaskInserts> planned = std::async(std::launch::async, [&] {
+    thread_local absl::BitGen random;
+    AlignmentStore::TaskInserts inserts(plan.organization);
+    tasks = Tasks(plan, functions);
+    for (v1::Task& task : tasks) {
+      const std::string task_id = api::NewUuid(random);
+      task.set_name(absl::StrCat("organizations/", plan.organization, "/tasks/", task_id));
+      task.set_uid(api::NewUuid(random));
+      *task.mutable_create_time() = api::ToTimestamp(now);
+      *task.mutable_update_time() = api::ToTimestamp(now);
+      task.set_etag(api::MakeEtag(task.uid(), 1));
+      inserts.Add({task_id, 1, &task});
+    }
+    return inserts;
+  });
+  const pqxx::result unresolved =
+      AlignmentStore::LockUnresolvedTasks(tx, plan.organization, offerings, function_ids);
+  const AlignmentStore::TaskInserts inserts = planned.get();
+
+  // The older tasks are about stale strategy: the new tasks supersede them. Each new task's
+  // event, then the supersession of its older tasks and their events; of the tasks in `only`
+  // when given (the others were created by an earlier delivery).
   std::map<std::pair<std::string, std::string>, std::vector<Stored<v1::Task>>> older;
-  for (auto& stale : AlignmentStore::LockUnresolvedTasks(
-           tx, plan.organization, std::vector<std::string>(offerings.begin(), offerings.end()),
-           function_ids)) {
-    older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(std::move(stale));
-  }
-  thread_local absl::BitGen random;
-  std::vector<v1::Task> tasks = Tasks(plan, functions);
-  std::vector<AlignmentStore::TaskWrite> inserts;
-  for (v1::Task& task : tasks) {
-    const std::string task_id = api::NewUuid(random);
-    task.set_name(absl::StrCat("organizations/", plan.organization, "/tasks/", task_id));
-    task.set_uid(api::NewUuid(random));
-    *task.mutable_create_time() = api::ToTimestamp(now);
-    *task.mutable_update_time() = api::ToTimestamp(now);
-    task.set_etag(api::MakeEtag(task.uid(), 1));
-    inserts.push_back({task_id, 1, &task});
-  }
-  // Each new task's event, then the supersession of the older tasks and their events; of
-  // the tasks in `only` when given (the others were created by an earlier delivery).
   struct Drafts {
     int created = 0;
-    std::deque<v1::Task> superseded;  // stable addresses for the TaskWrites
-    std::vector<AlignmentStore::TaskWrite> updates;
-    std::vector<eventlog::EventLog::PendingEvent> events;
+    AlignmentStore::TaskUpdates updates;
+    eventlog::EventLog::Batch events;
   };
   auto draft = [&](const std::set<std::string>* only) {
-    Drafts drafts;
+    Drafts drafts{0, AlignmentStore::TaskUpdates(plan.organization), {}};
     for (const v1::Task& task : tasks) {
       if (only != nullptr && !only->contains(IdOf(task.name()))) continue;
       ++drafts.created;
-      drafts.events.push_back(TaskEvent(task_log_, plan.organization, nullptr, task, 1, now));
+      drafts.events.Add(TaskEvent(task_log_, plan.organization, nullptr, task, 1, now));
       auto stale_tasks = older.find({task.offering(), IdOf(task.function())});
       if (stale_tasks == older.end()) continue;
       for (const auto& stale : stale_tasks->second) {
-        v1::Task& after = drafts.superseded.emplace_back(stale.resource);
+        v1::Task after = stale.resource;
         after.set_state(v1::Task::SUPERSEDED);
         after.set_superseded_by(task.name());
         *after.mutable_update_time() = api::ToTimestamp(now);
         after.set_etag(api::MakeEtag(after.uid(), stale.version + 1));
-        drafts.updates.push_back({IdOf(after.name()), stale.version + 1, &after});
-        drafts.events.push_back(TaskEvent(task_log_, plan.organization, &stale.resource, after,
-                                          stale.version + 1, now));
+        drafts.updates.Add({IdOf(after.name()), stale.version + 1, &after});
+        drafts.events.Add(TaskEvent(task_log_, plan.organization, &stale.resource, after,
+                                    stale.version + 1, now, SupersessionPaths()));
       }
     }
     return drafts;
   };
-  // Drafting is CPU work (a fan-out of 500 tasks: 25 ms) and the insert is PostgreSQL's, so
-  // the drafts for every task are made while the insert runs. Both only read `tasks`.
-  std::future<Drafts> all = std::async(std::launch::async, draft, nullptr);
-  const std::set<std::string> inserted =
-      AlignmentStore::InsertTasks(tx, plan.organization, inserts);
+  std::future<Drafts> all = std::async(std::launch::async, [&] {
+    for (auto& stale : AlignmentStore::ReadTasks(unresolved)) {
+      older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(
+          std::move(stale));
+    }
+    return draft(nullptr);
+  });
+  const std::set<std::string> inserted = AlignmentStore::InsertTasks(tx, inserts);
   Drafts drafts = all.get();
   if (inserted.size() != tasks.size()) drafts = draft(&inserted);
-  AlignmentStore::UpdateTasks(tx, plan.organization, drafts.updates);
-  for (auto& event : drafts.events) events.push_back(std::move(event));
+  AlignmentStore::UpdateTasks(tx, drafts.updates);
+  events.Add(drafts.events);
   return drafts.created;
 }
 

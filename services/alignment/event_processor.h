@@ -89,7 +89,7 @@ class EventProcessor {
   // the caller to append. Returns how many tasks it created.
   int WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
                  const std::vector<v1::Function>& functions, absl::Time now,
-                 std::vector<eventlog::EventLog::PendingEvent>& events);
+                 eventlog::EventLog::Batch& events);
   // `offering` with its accepted decisions and their coherence with `segment`.
   absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
                                             std::vector<offering::v1::Decision> accepted_decisions,

@@ -23,17 +23,20 @@ std::vector<std::string> TaskAudience(const v1::Task& task) {
 
 eventlog::EventLog::PendingEvent TaskEvent(const eventlog::EventLog& log,
                                            const std::string& organization, const v1::Task* before,
-                                           const v1::Task& after, int64_t version, absl::Time now) {
+                                           const v1::Task& after, int64_t version, absl::Time now,
+                                           const std::vector<std::string>& touched) {
   thread_local absl::BitGen random;
   if (before == nullptr) {
     return log.Draft(organization, kTaskCreated, after.name(), 1,
                      eventlog::CreatedPayload<v1::TaskEventData>(after), now, random,
                      TaskAudience(after));
   }
-  return log.Draft(organization, kTaskChanged, after.name(), version,
-                   eventlog::ChangedPayload<v1::TaskEventData>(
-                       *before, after, api::ChangedPaths(*before, after, api::AllPaths(after))),
-                   now, random, TaskAudience(after));
+  return log.Draft(
+      organization, kTaskChanged, after.name(), version,
+      eventlog::ChangedPayload<v1::TaskEventData>(
+          *before, after,
+          api::ChangedPaths(*before, after, touched.empty() ? api::AllPaths(after) : touched)),
+      now, random, TaskAudience(after));
 }
 
 void PublishTask(const eventlog::EventLog& log, pqxx::work& tx, const std::string& organization,

@@ -1,4 +1,4 @@
-// eventlog::EventLog::AppendAll: many events in three statements, in order, with their own
+// eventlog::EventLog::AppendAll: many events in one statement, in order, with their own
 // subjects and audiences, and nothing when the transaction rolls back; and EventLog::Read's
 // cursor, which continues after a full page's last event or after a short page's snapshot.
 #include <regex>
@@ -101,6 +101,28 @@ TEST_F(EventLogAppendTest, ABatchIsReadInTheOrderItWasAppended) {
   EXPECT_THAT(Subjects(rest->events), ElementsAre("b", "c"));
 }
 
+// Batches encoded apart (as a fan-out encodes on its drafting thread) and joined append as
+// one: every event in the order of the batches, each with its own audience.
+TEST_F(EventLogAppendTest, JoinedBatchesAppendEveryEventInOrder) {
+  EventLog::Batch first, empty, second, joined;
+  first.Add(Draft("a", {"owner:ann"}));
+  first.Add(Draft("b", {}));
+  second.Add(Draft("c", {"owner:bob", "function:sales"}));
+  joined.Add(first);
+  joined.Add(empty);
+  joined.Add(second);
+  EXPECT_EQ(joined.size(), 3);
+  ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                log_.AppendAll(tx, joined);
+                log_.AppendAll(tx, empty);  // appends nothing
+                return absl::OkStatus();
+              }).ok());
+
+  EXPECT_THAT(Subjects(ReadAll()), ElementsAre("a", "b", "c"));
+  EXPECT_THAT(Subjects(ReadAll(ForAudience("owner:ann"))), ElementsAre("a"));
+  EXPECT_THAT(Subjects(ReadAll(ForAudience("function:sales"))), ElementsAre("c"));
+}
+
 TEST_F(EventLogAppendTest, EachEventKeepsItsOwnAudience) {
   ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
                 log_.AppendAll(tx, {Draft("for-ann", {"owner:ann", "function:sales"}),
@@ -133,7 +155,7 @@ TEST_F(EventLogAppendTest, ARolledBackBatchLeavesNoEventAndNoGap) {
 
 TEST_F(EventLogAppendTest, AnEmptyBatchWritesNothing) {
   ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
-                log_.AppendAll(tx, {});
+                log_.AppendAll(tx, std::vector<EventLog::PendingEvent>());
                 return absl::OkStatus();
               }).ok());
   EXPECT_TRUE(ReadAll().empty());

@@ -29,6 +29,19 @@ class SqlArrayTest : public ::testing::Test {
     return values;
   }
 
+  // The byte strings PostgreSQL cuts out of `column`'s blob, in order.
+  std::vector<std::string> Substrings(const BinaryColumn& column) {
+    pqxx::work tx(connection_);
+    std::vector<std::string> values;
+    for (const auto& row : tx.exec_params(
+             "SELECT substring($1::bytea FROM start FOR length) "
+             "FROM unnest($2::int[], $3::int[]) WITH ORDINALITY AS c(start, length, n) ORDER BY n",
+             column.blob(), column.starts(), column.lengths())) {
+      values.push_back(pqxx::binarystring(row[0]).str());
+    }
+    return values;
+  }
+
   std::unique_ptr<testing::TestDatabase> database_ = testing::TestDatabase::Create();
   pqxx::connection connection_{database_->url()};
 };
@@ -83,15 +96,30 @@ TEST_F(SqlArrayTest, BinaryColumnGivesBackEveryByteString) {
                                            std::string(5000, '\x7f')};
   BinaryColumn column;
   for (const auto& value : values) column.Add(value);
-  pqxx::work tx(connection_);
-  std::vector<std::string> back;
-  for (const auto& row : tx.exec_params(
-           "SELECT substring($1::bytea FROM start FOR length) "
-           "FROM unnest($2::int[], $3::int[]) WITH ORDINALITY AS c(start, length, n) ORDER BY n",
-           column.blob(), column.starts(), column.lengths())) {
-    back.push_back(pqxx::binarystring(row[0]).str());
-  }
-  EXPECT_THAT(back, ElementsAreArray(values));
+  EXPECT_THAT(Substrings(column), ElementsAreArray(values));
+}
+
+// Append: columns encoded separately (e.g. on different threads) and joined give back every
+// element in order, empty columns included.
+TEST_F(SqlArrayTest, AppendedColumnsGiveBackEveryElementInOrder) {
+  ArrayLiteral texts, empty, more_texts;
+  texts.AddText("a,\"b\"").AddText("");
+  more_texts.AddText("{c}");
+  ArrayLiteral joined;
+  joined.Append(empty).Append(texts).Append(empty).Append(more_texts);
+  EXPECT_EQ(joined.size(), 3u);
+  EXPECT_EQ(ArrayLiteral().Append(empty).str(), "{}");
+
+  BinaryColumn bytes, no_bytes, more_bytes;
+  bytes.Add(std::string("\0x", 2));
+  bytes.Add("");
+  more_bytes.Add("yz");
+  BinaryColumn joined_bytes;
+  joined_bytes.Append(no_bytes);
+  joined_bytes.Append(bytes);
+  joined_bytes.Append(more_bytes);
+  EXPECT_THAT(Unnest(joined.str(), "text"), ElementsAre("a,\"b\"", "", "{c}"));
+  EXPECT_THAT(Substrings(joined_bytes), ElementsAre(std::string("\0x", 2), "", "yz"));
 }
 
 }  // namespace

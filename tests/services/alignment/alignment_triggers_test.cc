@@ -11,7 +11,11 @@
 #include <vector>
 
 #include "google/protobuf/util/time_util.h"
+#include "io/cloudevents/v1/cloudevents.pb.h"
+#include "libs/api/changes.h"
+#include "pqxx/pqxx"
 #include "tests/services/alignment/alignment_fixture.h"
+#include "throughline/alignment/v1/events.pb.h"
 
 namespace throughline::alignment::testing {
 namespace {
@@ -213,6 +217,26 @@ TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOff
     EXPECT_EQ(read.value.state(), aln::Task::SUPERSEDED) << older.name();
     EXPECT_EQ(read.value.superseded_by(), (replacement[{older.offering(), older.function()}]));
   }
+
+  // Each supersession's event lists the fields that changed, as a comparison of the whole
+  // tasks finds them (the fan-out compares only the fields a supersession sets).
+  pqxx::connection connection(flags().database_url);
+  pqxx::work tx(connection);
+  int superseded = 0;
+  for (const auto& row : tx.exec("SELECT event FROM alignment.event_log "
+                                 "WHERE type = 'throughline.alignment.v1.task_changed'")) {
+    io::cloudevents::v1::CloudEvent event;
+    ASSERT_TRUE(event.ParseFromString(pqxx::binarystring(row[0]).str()));
+    aln::TaskEventData data;
+    ASSERT_TRUE(event.proto_data().UnpackTo(&data));
+    if (data.after().state() != aln::Task::SUPERSEDED) continue;
+    ++superseded;
+    EXPECT_THAT(data.changed_paths(),
+                ElementsAreArray(
+                    api::ChangedPaths(data.before(), data.after(), api::AllPaths(data.after()))));
+    EXPECT_THAT(data.changed_paths(), ElementsAre("state", "superseded_by", "update_time", "etag"));
+  }
+  EXPECT_EQ(superseded, 10);
 }
 
 // Changes in quick succession reach alignmentd together and may be written in one
