@@ -1,6 +1,8 @@
 #include "libs/eventlog/event_log.h"
 
 #include <algorithm>
+#include <iterator>
+#include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -26,7 +28,7 @@ using io::cloudevents::v1::CloudEvent;
 // - it inserts one row per element of the arrays; each audience element is itself an array
 //   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
 // - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
-//   commit.
+//   commit, and returns the position of the first event with each notification.
 // The head's position is read as a scalar subquery, not joined: until the one-row head table
 // is first vacuumed or analyzed, PostgreSQL assumes it holds about 2,200 rows, and a join
 // multiplied a fan-out's 1,000 events into an estimate of 2.2 million rows, whose cost
@@ -44,7 +46,7 @@ constexpr db::PreparedStatement kAppend{"append_events", R"sql(
          AS e(organization, event_id, type, subject, start, length, audience, ordinality)
     RETURNING organization
   )
-  SELECT pg_notify($10, organization)
+  SELECT (SELECT before FROM head) + 1, pg_notify($10, organization)
   FROM (SELECT DISTINCT organization FROM appended) AS woken)sql"};
 // Read: the events after a position, then the filters the call has (db::FilteredStatement),
 // then kReadEnd. Every row also carries the head's position, the last one committed in the
@@ -82,6 +84,20 @@ CloudEvent::CloudEventAttributeValue StringAttribute(std::string_view value) {
   return attribute;
 }
 
+// What the read statement's filters select (EventLog::Read), for the events held in memory.
+bool Matches(const EventLog::PendingEvent& pending, std::string_view organization,
+             const EventFilter& filter) {
+  const std::string& subject = pending.subject;
+  const std::string& prefix = filter.subject_prefix;
+  return (organization.empty() || pending.organization == organization) &&
+         (filter.type.empty() || pending.event.type() == filter.type) &&
+         (prefix.empty() || subject == prefix ||
+          (subject.size() > prefix.size() && subject.compare(0, prefix.size(), prefix) == 0 &&
+           subject[prefix.size()] == '/')) &&
+         (filter.audience.empty() || std::find(pending.audience.begin(), pending.audience.end(),
+                                               filter.audience) != pending.audience.end());
+}
+
 }  // namespace
 
 EventLog::EventLog(std::string service, std::string schema)
@@ -110,24 +126,25 @@ EventLog::PendingEvent EventLog::Draft(std::string_view organization, std::strin
   return pending;
 }
 
-void EventLog::Batch::Add(const PendingEvent& pending) {
+void EventLog::Batch::Add(PendingEvent pending) {
   organizations_.AddText(pending.organization);
   ids_.AddText(pending.event.id());
   types_.AddText(pending.event.type());
   subjects_.AddText(pending.subject);
   bodies_.Add(pending.event.SerializeAsString());
   audiences_.AddText(db::TextArray(pending.audience));
-  ++size_;
+  events_.push_back(std::move(pending));
 }
 
-void EventLog::Batch::Add(const Batch& other) {
+void EventLog::Batch::Add(Batch&& other) {
   organizations_.Append(other.organizations_);
   ids_.Append(other.ids_);
   types_.Append(other.types_);
   subjects_.Append(other.subjects_);
   bodies_.Append(other.bodies_);
   audiences_.Append(other.audiences_);
-  size_ += other.size_;
+  std::move(other.events_.begin(), other.events_.end(), std::back_inserter(events_));
+  other = Batch();
 }
 
 void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const {
@@ -136,11 +153,101 @@ void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events
   AppendAll(tx, batch);
 }
 
-void EventLog::AppendAll(pqxx::work& tx, const Batch& events) const {
-  if (events.size() == 0) return;
-  db::ExecPrepared(tx, kAppend, events.organizations_.str(), events.ids_.str(), events.types_.str(),
-                   events.subjects_.str(), events.bodies_.blob(), events.bodies_.starts(),
-                   events.bodies_.lengths(), events.audiences_.str(), events.size(), channel_);
+int64_t EventLog::AppendAll(pqxx::work& tx, const Batch& events) const {
+  if (events.size() == 0) return 0;
+  const pqxx::result rows = db::ExecPrepared(
+      tx, kAppend, events.organizations_.str(), events.ids_.str(), events.types_.str(),
+      events.subjects_.str(), events.bodies_.blob(), events.bodies_.starts(),
+      events.bodies_.lengths(), events.audiences_.str(), events.size(), channel_);
+  return rows[0][0].as<int64_t>();
+}
+
+void EventLog::Appending(int64_t first_position, const Batch& events) const {
+  std::set<std::string> organizations;
+  for (const PendingEvent& pending : events.events_) organizations.insert(pending.organization);
+  recent_->Appending(first_position, events.size(), std::move(organizations));
+}
+
+void EventLog::Committed(int64_t first_position, Batch events) const {
+  const std::set<std::string> organizations = recent_->Ended(first_position);
+  recent_->Add(first_position, std::move(events.events_));
+  if (wake_) {
+    for (const std::string& organization : organizations) wake_(organization);
+  }
+}
+
+void EventLog::Abandoned(int64_t first_position) const {
+  const std::set<std::string> organizations = recent_->Ended(first_position);
+  if (wake_) {
+    for (const std::string& organization : organizations) wake_(organization);
+  }
+}
+
+void EventLog::SetLocalWake(std::function<void(const std::string& organization)> wake) {
+  wake_ = std::move(wake);
+}
+
+void EventLog::Recent::Appending(int64_t first_position, int64_t count,
+                                 std::set<std::string> organizations) {
+  absl::MutexLock lock(&mu_);
+  unended_[first_position] = Unended{count, std::move(organizations)};
+}
+
+std::set<std::string> EventLog::Recent::Ended(int64_t first_position) {
+  absl::MutexLock lock(&mu_);
+  auto found = unended_.find(first_position);
+  if (found == unended_.end()) return {};
+  std::set<std::string> organizations = std::move(found->second.organizations);
+  unended_.erase(found);
+  return organizations;
+}
+
+void EventLog::Recent::Add(int64_t first_position, std::vector<PendingEvent> events) {
+  absl::MutexLock lock(&mu_);
+  held_ += events.size();
+  runs_[first_position] = std::move(events);
+  // The oldest go first; the run just added stays, however long.
+  for (auto run = runs_.begin(); held_ > kCapacity && run != runs_.end();) {
+    if (run->first == first_position) {
+      ++run;
+      continue;
+    }
+    held_ -= run->second.size();
+    run = runs_.erase(run);
+  }
+}
+
+std::optional<ReadResult> EventLog::Recent::ReadAfter(int64_t position,
+                                                      std::string_view organization,
+                                                      const EventFilter& filter, int limit) const {
+  absl::MutexLock lock(&mu_);
+  // An append of this process that has not ended holds position + 1: nothing yet.
+  auto append = unended_.upper_bound(position + 1);
+  if (append != unended_.begin() &&
+      std::prev(append)->first + std::prev(append)->second.count > position + 1) {
+    return ReadResult{{}, EncodeCursor(position), false};
+  }
+  // The run holding position + 1: the last one starting at or before it.
+  auto run = runs_.upper_bound(position + 1);
+  if (run == runs_.begin()) return std::nullopt;
+  --run;
+  if (run->first + static_cast<int64_t>(run->second.size()) <= position + 1) return std::nullopt;
+  ReadResult result;
+  result.more = true;
+  int64_t next = position + 1;  // the position to look at
+  for (; run != runs_.end() && run->first <= next; ++run) {
+    for (size_t i = next - run->first; i < run->second.size(); ++i, ++next) {
+      const PendingEvent& pending = run->second[i];
+      if (!Matches(pending, organization, filter)) continue;
+      result.events.push_back(LoggedEvent{pending.event, EncodeCursor(next)});
+      if (static_cast<int>(result.events.size()) == limit) {
+        result.cursor = result.events.back().cursor;
+        return result;
+      }
+    }
+  }
+  result.cursor = EncodeCursor(next - 1);
+  return result;
 }
 
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,
@@ -159,6 +266,7 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
                                           const EventFilter& filter, int limit) const {
   auto start = DecodeCursor(cursor, "after_cursor");
   if (!start.ok()) return start.status();
+  if (auto recent = recent_->ReadAfter(*start, organization, filter, limit)) return *recent;
   ReadResult result;
   absl::Status status = db::RunRead(pool, deadline, [&](pqxx::transaction_base& tx) {
     result = ReadResult();
@@ -185,9 +293,8 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
     }
     // Positions follow commit order without gaps, so a short page has seen every event up to
     // the head of its snapshot.
-    if (static_cast<int>(result.events.size()) < limit && !rows.empty()) {
-      last = std::max(last, rows[0][0].as<int64_t>());
-    }
+    result.more = static_cast<int>(result.events.size()) == limit;
+    if (!result.more && !rows.empty()) last = std::max(last, rows[0][0].as<int64_t>());
     result.cursor = EncodeCursor(last);
     return absl::OkStatus();
   });

@@ -1,13 +1,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "io/cloudevents/v1/cloudevents.pb.h"
@@ -40,6 +47,9 @@ struct ReadResult {
   // the read, matching or not: the events the filter skipped are not scanned again, so a
   // reader whose filter rarely matches (an owner's WatchTasks) reads only what is new.
   std::string cursor;
+  // Whether later events may already exist: after a full page, or a page served from this
+  // process's latest appends (EventLog::Committed), which do not tell what others appended.
+  bool more = false;
 };
 
 // One service's event log (DESIGN.md §4): a transactional outbox in the service's schema
@@ -71,16 +81,16 @@ class EventLog {
   // statements (BENCHMARKS.md, step 19); AppendAll encodes and appends at once.
   class Batch {
    public:
-    void Add(const PendingEvent& event);
+    void Add(PendingEvent event);
     // Adds every event of `other`, after this batch's.
-    void Add(const Batch& other);
-    int64_t size() const { return size_; }
+    void Add(Batch&& other);
+    int64_t size() const { return static_cast<int64_t>(events_.size()); }
 
    private:
     friend class EventLog;
     db::ArrayLiteral organizations_, ids_, types_, subjects_, audiences_;
     db::BinaryColumn bodies_;
-    int64_t size_ = 0;
+    std::vector<PendingEvent> events_;  // for Committed
   };
 
   // Writes `events` in the caller's transaction, in order, so they exist if and only if the
@@ -89,8 +99,30 @@ class EventLog {
   // From here until the transaction ends, other transactions that append to this log wait:
   // append last, after the work that may wait on other transactions' row locks.
   void AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const;
-  // AppendAll of events encoded ahead.
-  void AppendAll(pqxx::work& tx, const Batch& events) const;
+  // AppendAll of events encoded ahead. Returns the position of the first one (0 when there
+  // are none), for Committed.
+  int64_t AppendAll(pqxx::work& tx, const Batch& events) const;
+
+  // This process's own watch streams can get the batches it appends from memory instead of
+  // reading them back from the database: the five streams of a fan-out read their 200 events
+  // each at the same time (BENCHMARKS.md, step 20). The writer tells the log how its
+  // transaction ends:
+  // - Appending, in the transaction, right after AppendAll: until the transaction ends, a read
+  //   that reaches these positions returns nothing yet. The events are not visible before the
+  //   commit, and the commit's notification can wake the streams before the writer learns of
+  //   the commit: they would read the batch from the database after all.
+  // - Committed, once the commit succeeded: reads get the batch from memory, and its
+  //   organizations' readers are woken (SetLocalWake). Only the latest few thousand events are
+  //   held; older ones are read from the database.
+  // - Abandoned, when the transaction failed or its outcome is unknown: reads go to the
+  //   database again, and the readers are woken.
+  // Positions are gapless and follow commit order, so what memory holds right after a
+  // reader's cursor is exactly what the database would return there.
+  void Appending(int64_t first_position, const Batch& events) const;
+  void Committed(int64_t first_position, Batch events) const;
+  void Abandoned(int64_t first_position) const;
+  // How Committed and Abandoned wake the readers of an organization.
+  void SetLocalWake(std::function<void(const std::string& organization)> wake);
 
   // Drafts one event and appends it (AppendAll of one). Returns the event as readers will see
   // it.
@@ -120,8 +152,36 @@ class EventLog {
   const std::string& service() const { return service_; }
 
  private:
+  // The events given to Committed: runs of consecutive positions, by first position; and the
+  // positions of the appends whose transactions have not ended.
+  class Recent {
+   public:
+    void Appending(int64_t first_position, int64_t count, std::set<std::string> organizations);
+    // Ends an append; returns the organizations given to Appending.
+    std::set<std::string> Ended(int64_t first_position);
+    void Add(int64_t first_position, std::vector<PendingEvent> events);
+    // The events after `position` that match, while the positions held continue without a
+    // gap; nullopt when the event right after `position` is not held.
+    std::optional<ReadResult> ReadAfter(int64_t position, std::string_view organization,
+                                        const EventFilter& filter, int limit) const;
+
+   private:
+    static constexpr size_t kCapacity = 4096;  // events
+
+    mutable absl::Mutex mu_;
+    std::map<int64_t, std::vector<PendingEvent>> runs_ ABSL_GUARDED_BY(mu_);
+    size_t held_ ABSL_GUARDED_BY(mu_) = 0;
+    struct Unended {
+      int64_t count = 0;
+      std::set<std::string> organizations;
+    };
+    std::map<int64_t, Unended> unended_ ABSL_GUARDED_BY(mu_);
+  };
+
   std::string service_;
   std::string channel_;
+  std::unique_ptr<Recent> recent_ = std::make_unique<Recent>();
+  std::function<void(const std::string& organization)> wake_;
 };
 
 }  // namespace throughline::eventlog

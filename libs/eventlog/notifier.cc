@@ -62,6 +62,10 @@ void EventNotifier::CloseAll() {
 
 bool EventNotifier::closing() const { return closing_; }
 
+void EventNotifier::Wake(const std::string& organization) {
+  Dispatch({organization}, /*everyone=*/false);
+}
+
 void EventNotifier::Dispatch(const std::set<std::string>& organizations, bool everyone) {
   absl::MutexLock lock(&mu_);
   for (auto& [id, subscriber] : subscribers_) {

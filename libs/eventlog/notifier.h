@@ -38,6 +38,9 @@ class EventNotifier {
   // After this returns, the callback is not running and will not run again.
   void Unsubscribe(int64_t id);
 
+  // Wakes the subscribers of `organization` now, as its notification would (EventLog::Committed).
+  void Wake(const std::string& organization);
+
   // Server shutdown: from now on closing() is true, and every subscriber is woken once so
   // that open streams end promptly (clients reconnect with their cursor elsewhere).
   void CloseAll();

@@ -253,7 +253,7 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     fetching_ = false;
     if (finishing_) return std::nullopt;
     if (!read.ok()) return BeginFinish(errors::ToGrpcStatus(read.status()));
-    if (static_cast<int>(read->events.size()) == kBatch) more_ = true;
+    if (read->more) more_ = true;
     for (const auto& event : read->events) queue_.push_back(convert_(event));
     // Past the events the filter skipped, too (ReadResult::cursor).
     cursor_ = std::move(read->cursor);

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -229,7 +230,17 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
   }
   const absl::Time deadline = clock_() + kContextTimeout;
   std::vector<int> created(events.size());
+  // The task events reach this process's own WatchTasks streams from memory (EventLog::
+  // Appending); an append whose transaction did not commit is abandoned, however it ended.
+  eventlog::EventLog::Batch task_events;
+  int64_t first_position = 0;
+  absl::Cleanup abandon = [&] {
+    if (first_position != 0) task_log_.Abandoned(first_position);
+  };
   absl::Status written = db::RunTransaction(pool_, deadline, [&](pqxx::work& tx) {
+    if (first_position != 0) task_log_.Abandoned(first_position);  // an earlier attempt's
+    first_position = 0;
+    task_events = eventlog::EventLog::Batch();
     // What the events of the batch share is done once for all of them: the inbox claims, the
     // offering locks, the organizations' functions and the append of every task event. Under
     // load a round trip costs about a millisecond, and the events of a batch are usually
@@ -257,16 +268,20 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
     for (auto& [organization, list] : functions) {
       list = AlignmentStore::AllFunctions(tx, organization, now);
     }
-    eventlog::EventLog::Batch task_events;
     for (size_t i : with_tasks) {
       const TriggerPlan& plan = *events[i].prepared->plan;
       created[i] = WriteTasks(tx, plan, functions[plan.organization], now, task_events);
     }
-    task_log_.AppendAll(tx, task_events);
+    first_position = task_log_.AppendAll(tx, task_events);
+    if (first_position != 0) task_log_.Appending(first_position, task_events);
     AlignmentStore::SetCursor(tx, subscription, cursor);
     return absl::OkStatus();
   });
   if (!written.ok()) return written;
+  if (first_position != 0) {
+    task_log_.Committed(first_position, std::move(task_events));
+    first_position = 0;
+  }
   for (size_t i = 0; i < events.size(); ++i) {
     if (created[i] == 0) continue;
     const CloudEvent& event = *events[i].event;
@@ -355,7 +370,7 @@ int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
   Drafts drafts = all.get();
   if (inserted.size() != tasks.size()) drafts = draft(&inserted);
   AlignmentStore::UpdateTasks(tx, drafts.updates);
-  events.Add(drafts.events);
+  events.Add(std::move(drafts.events));
   return drafts.created;
 }
 

@@ -108,13 +108,13 @@ TEST_F(EventLogAppendTest, JoinedBatchesAppendEveryEventInOrder) {
   first.Add(Draft("a", {"owner:ann"}));
   first.Add(Draft("b", {}));
   second.Add(Draft("c", {"owner:bob", "function:sales"}));
-  joined.Add(first);
-  joined.Add(empty);
-  joined.Add(second);
+  joined.Add(std::move(first));
+  joined.Add(std::move(empty));
+  joined.Add(std::move(second));
   EXPECT_EQ(joined.size(), 3);
   ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
                 log_.AppendAll(tx, joined);
-                log_.AppendAll(tx, empty);  // appends nothing
+                log_.AppendAll(tx, EventLog::Batch());  // appends nothing
                 return absl::OkStatus();
               }).ok());
 

@@ -1,0 +1,219 @@
+// eventlog::EventLog::Committed: the batches this process committed are read from memory, and
+// a read from memory gives what the database gives for every filter, cursor and page size;
+// what others appended, and what memory no longer holds, is read from the database.
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "libs/db/connection_pool.h"
+#include "libs/db/migrations.h"
+#include "libs/db/transaction.h"
+#include "libs/eventlog/event_log.h"
+#include "tests/support/test_database.h"
+
+namespace throughline::eventlog {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr char kRecentSchema[] = "recenttest";
+
+class EventLogRecentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(db::ApplyMigrations(database_->url(), kRecentSchema, {}).ok());
+  }
+
+  EventLog::PendingEvent Draft(const std::string& organization, const std::string& type,
+                               const std::string& subject, std::vector<std::string> audience) {
+    google::protobuf::StringValue payload;
+    payload.set_value(subject);
+    return writer_.Draft(organization, type, subject, 1, payload, absl::Now(), random_,
+                         std::move(audience));
+  }
+
+  // Appends `batch` through `log` and, when `committed`, hands it to log.Committed.
+  void Append(const EventLog& log, EventLog::Batch batch, bool committed) {
+    int64_t first = 0;
+    ASSERT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                  first = log.AppendAll(tx, batch);
+                  return absl::OkStatus();
+                }).ok());
+    if (committed) log.Committed(first, std::move(batch));
+  }
+
+  static ReadResult Read(const EventLog& log, db::ConnectionPool& pool, const std::string& cursor,
+                         const std::string& organization, const EventFilter& filter, int limit) {
+    auto read =
+        log.Read(pool, absl::Now() + absl::Seconds(10), organization, cursor, filter, limit);
+    EXPECT_TRUE(read.ok()) << read.status();
+    return read.ok() ? *std::move(read) : ReadResult{};
+  }
+
+  // Every event after `cursor`, the way a watch stream reads: page after page while `more`.
+  static std::vector<std::string> ReadToTheEnd(const EventLog& log, db::ConnectionPool& pool,
+                                               std::string cursor, int limit) {
+    std::vector<std::string> subjects;
+    for (int pages = 0; pages < 100; ++pages) {
+      const ReadResult page = Read(log, pool, cursor, kAllOrganizations, {}, limit);
+      for (const auto& logged : page.events) {
+        subjects.push_back(logged.event.attributes().at("subject").ce_string());
+      }
+      cursor = page.cursor;
+      if (!page.more) return subjects;
+    }
+    ADD_FAILURE() << "the reads never ended";
+    return subjects;
+  }
+
+  static std::vector<std::string> Ids(const ReadResult& result) {
+    std::vector<std::string> ids;
+    for (const auto& logged : result.events) ids.push_back(logged.event.id() + "@" + logged.cursor);
+    return ids;
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_ = testing::TestDatabase::Create();
+  db::ConnectionPool pool_{
+      db::PoolOptions{.url = database_->url(), .schema = kRecentSchema, .size = 2}};
+  // The writer, which holds what it committed, and a reader of the same log with nothing in
+  // memory, as in another process.
+  EventLog writer_{"test", kRecentSchema};
+  EventLog elsewhere_{"test", kRecentSchema};
+  absl::BitGen random_;
+};
+
+TEST_F(EventLogRecentTest, AReadFromMemoryGivesWhatTheDatabaseGives) {
+  EventLog::Batch before;
+  before.Add(Draft("acme", "task.created", "organizations/acme/tasks/0", {"owner:ann"}));
+  Append(writer_, std::move(before), /*committed=*/false);  // held by nobody
+  EventLog::Batch batch;
+  batch.Add(Draft("acme", "task.created", "organizations/acme/tasks/1", {"owner:ann", "f:eng"}));
+  batch.Add(Draft("acme", "task.changed", "organizations/acme/tasks/1", {"owner:bob"}));
+  batch.Add(Draft("other", "task.created", "organizations/other/tasks/2", {"owner:ann"}));
+  batch.Add(Draft("acme", "task.created", "organizations/acme/tasks/10", {"owner:ann"}));
+  batch.Add(Draft("acme", "task.created", "organizations/acme/tasks/1/sub", {}));
+  Append(writer_, std::move(batch), /*committed=*/true);
+
+  const std::vector<EventFilter> filters = {
+      {"", "", ""},          {"task.created", "", ""},      {"", "organizations/acme/tasks/1", ""},
+      {"", "", "owner:ann"}, {"task.created", "", "f:eng"}, {"", "", "owner:nobody"}};
+  // Cursors before every event, at the event before the batch (position 1), and at each event
+  // of the batch (positions 2 to 6).
+  std::vector<std::string> cursors = {""};
+  for (const auto& logged : Read(elsewhere_, pool_, "", kAllOrganizations, {}, 10).events) {
+    cursors.push_back(logged.cursor);
+  }
+  ASSERT_EQ(cursors.size(), 7u);
+  for (const std::string& organization : {std::string(kAllOrganizations), std::string("acme")}) {
+    for (const EventFilter& filter : filters) {
+      for (const std::string& cursor : cursors) {
+        for (int limit : {1, 2, 10}) {
+          SCOPED_TRACE(
+              absl::StrCat(organization, " type=", filter.type, " prefix=", filter.subject_prefix,
+                           " audience=", filter.audience, " cursor=", cursor, " limit=", limit));
+          const ReadResult memory = Read(writer_, pool_, cursor, organization, filter, limit);
+          const ReadResult database = Read(elsewhere_, pool_, cursor, organization, filter, limit);
+          EXPECT_EQ(Ids(memory), Ids(database));
+          EXPECT_EQ(memory.cursor, database.cursor);
+          // Memory cannot tell what others appended after its batch: the reader asks again.
+          EXPECT_TRUE(memory.more || memory.cursor == cursors.back());
+        }
+      }
+    }
+  }
+}
+
+TEST_F(EventLogRecentTest, ReadsFromMemoryAndFromTheDatabaseFollowEachOtherWithoutGapsOrRepeats) {
+  const auto one = [&](const std::string& subject) {
+    EventLog::Batch batch;
+    batch.Add(Draft("acme", "t", subject, {}));
+    return batch;
+  };
+  Append(writer_, one("a"), /*committed=*/true);
+  Append(elsewhere_, one("b"), /*committed=*/true);  // another process's
+  Append(writer_, one("c"), /*committed=*/true);
+  Append(writer_, one("d"), /*committed=*/false);  // not handed over (a single task change)
+  Append(writer_, one("e"), /*committed=*/true);
+
+  EXPECT_THAT(ReadToTheEnd(writer_, pool_, "", 1), ElementsAre("a", "b", "c", "d", "e"));
+  EXPECT_THAT(ReadToTheEnd(writer_, pool_, "", 10), ElementsAre("a", "b", "c", "d", "e"));
+  // The writer's memory served what it held: the database no longer has "a", yet a read
+  // after nothing still gets it.
+  pqxx::connection connection(database_->url());
+  pqxx::work tx(connection);
+  tx.exec("DELETE FROM recenttest.event_log WHERE position = 1");
+  tx.commit();
+  EXPECT_THAT(ReadToTheEnd(writer_, pool_, "", 10), ElementsAre("a", "b", "c", "d", "e"));
+  EXPECT_THAT(ReadToTheEnd(elsewhere_, pool_, "", 10), ElementsAre("b", "c", "d", "e"));
+}
+
+// The commit's notification can wake a stream before the writer learns that its transaction
+// committed: until the writer says how it ended, a read that reaches its append gets nothing
+// yet, rather than read the batch from the database.
+TEST_F(EventLogRecentTest, AReadReachingAnAppendThatHasNotEndedWaitsForItsEnd) {
+  std::vector<std::string> woken;
+  writer_.SetLocalWake([&](const std::string& organization) { woken.push_back(organization); });
+  const auto append = [&](const std::string& subject) {
+    EventLog::Batch batch;
+    batch.Add(Draft("acme", "t", subject, {}));
+    int64_t first = 0;
+    EXPECT_TRUE(db::RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+                  first = writer_.AppendAll(tx, batch);
+                  writer_.Appending(first, batch);
+                  return absl::OkStatus();
+                }).ok());
+    return std::make_pair(first, std::move(batch));
+  };
+  const auto subjects = [&](const std::string& cursor) {
+    std::vector<std::string> found;
+    for (const auto& logged : Read(writer_, pool_, cursor, "acme", {}, 10).events) {
+      found.push_back(logged.event.attributes().at("subject").ce_string());
+    }
+    return found;
+  };
+
+  auto [first, batch] = append("committed");
+  EXPECT_THAT(subjects(""), ElementsAre());
+  EXPECT_FALSE(Read(writer_, pool_, "", "acme", {}, 10).more);
+  EXPECT_EQ(Read(elsewhere_, pool_, "", "acme", {}, 10).events.size(), 1u);  // in the database
+  EXPECT_THAT(woken, ElementsAre());
+  writer_.Committed(first, std::move(batch));
+  EXPECT_THAT(woken, ElementsAre("acme"));
+  EXPECT_THAT(subjects(""), ElementsAre("committed"));
+
+  // An append whose outcome the writer does not know is read from the database.
+  const std::string after_first = Read(writer_, pool_, "", "acme", {}, 10).events[0].cursor;
+  auto [second, unknown] = append("outcome unknown");
+  EXPECT_THAT(subjects(after_first), ElementsAre());
+  EXPECT_THAT(subjects(""), ElementsAre("committed"));  // what comes before it is read
+  writer_.Abandoned(second);
+  EXPECT_THAT(woken, ElementsAre("acme", "acme"));
+  EXPECT_THAT(subjects(after_first), ElementsAre("outcome unknown"));
+}
+
+// Only the latest few thousand events are held: older batches are read from the database.
+TEST_F(EventLogRecentTest, OldBatchesLeaveMemoryForNewOnes) {
+  for (int batches = 0; batches < 3; ++batches) {
+    EventLog::Batch batch;
+    for (int i = 0; i < 2000; ++i) batch.Add(Draft("acme", "t", absl::StrCat(batches, "-", i), {}));
+    Append(writer_, std::move(batch), /*committed=*/true);
+  }
+  // The first batch (positions 1-2,000) is gone: its read comes from the database, which
+  // knows its page is the whole log.
+  const ReadResult first = Read(writer_, pool_, "", kAllOrganizations, {}, 10000);
+  EXPECT_EQ(first.events.size(), 6000u);
+  EXPECT_FALSE(first.more);
+  // The last two are held.
+  const std::string in_second = first.events[2000].cursor;
+  const ReadResult rest = Read(writer_, pool_, in_second, kAllOrganizations, {}, 10000);
+  EXPECT_EQ(rest.events.size(), 3999u);
+  EXPECT_TRUE(rest.more);
+}
+
+}  // namespace
+}  // namespace throughline::eventlog
