@@ -195,9 +195,11 @@ void EventLog::Recent::Appending(int64_t first_position, int64_t count,
 
 std::set<std::string> EventLog::Recent::Ended(int64_t first_position) {
   absl::MutexLock lock(&mu_);
+  std::set<std::string> organizations;
+  organizations.swap(waiting_);
   auto found = unended_.find(first_position);
-  if (found == unended_.end()) return {};
-  std::set<std::string> organizations = std::move(found->second.organizations);
+  if (found == unended_.end()) return organizations;
+  organizations.merge(found->second.organizations);
   unended_.erase(found);
   return organizations;
 }
@@ -225,6 +227,7 @@ std::optional<ReadResult> EventLog::Recent::ReadAfter(int64_t position,
   auto append = unended_.upper_bound(position + 1);
   if (append != unended_.begin() &&
       std::prev(append)->first + std::prev(append)->second.count > position + 1) {
+    waiting_.insert(std::string(organization));
     return ReadResult{{}, EncodeCursor(position), false};
   }
   // The run holding position + 1: the last one starting at or before it.

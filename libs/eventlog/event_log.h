@@ -108,9 +108,10 @@ class EventLog {
   // each at the same time (BENCHMARKS.md, step 20). The writer tells the log how its
   // transaction ends:
   // - Appending, in the transaction, right after AppendAll: until the transaction ends, a read
-  //   that reaches these positions returns nothing yet. The events are not visible before the
-  //   commit, and the commit's notification can wake the streams before the writer learns of
-  //   the commit: they would read the batch from the database after all.
+  //   that reaches these positions returns nothing yet, and its organization's readers are
+  //   woken when it ends. The events are not visible before the commit, and the commit's
+  //   notification can wake the streams before the writer learns of the commit: they would
+  //   read the batch from the database after all.
   // - Committed, once the commit succeeded: reads get the batch from memory, and its
   //   organizations' readers are woken (SetLocalWake). Only the latest few thousand events are
   //   held; older ones are read from the database.
@@ -157,7 +158,8 @@ class EventLog {
   class Recent {
    public:
     void Appending(int64_t first_position, int64_t count, std::set<std::string> organizations);
-    // Ends an append; returns the organizations given to Appending.
+    // Ends an append; returns the organizations to wake: those given to Appending and those
+    // of the reads that got nothing yet since the last append ended.
     std::set<std::string> Ended(int64_t first_position);
     void Add(int64_t first_position, std::vector<PendingEvent> events);
     // The events after `position` that match, while the positions held continue without a
@@ -176,6 +178,7 @@ class EventLog {
       std::set<std::string> organizations;
     };
     std::map<int64_t, Unended> unended_ ABSL_GUARDED_BY(mu_);
+    mutable std::set<std::string> waiting_ ABSL_GUARDED_BY(mu_);  // organizations
   };
 
   std::string service_;

@@ -181,9 +181,11 @@ TEST_F(EventLogRecentTest, AReadReachingAnAppendThatHasNotEndedWaitsForItsEnd) {
   EXPECT_THAT(subjects(""), ElementsAre());
   EXPECT_FALSE(Read(writer_, pool_, "", "acme", {}, 10).more);
   EXPECT_EQ(Read(elsewhere_, pool_, "", "acme", {}, 10).events.size(), 1u);  // in the database
+  // A reader of another organization waits too, and is woken with the batch's.
+  EXPECT_TRUE(Read(writer_, pool_, "", "other", {}, 10).events.empty());
   EXPECT_THAT(woken, ElementsAre());
   writer_.Committed(first, std::move(batch));
-  EXPECT_THAT(woken, ElementsAre("acme"));
+  EXPECT_THAT(woken, ElementsAre("acme", "other"));
   EXPECT_THAT(subjects(""), ElementsAre("committed"));
 
   // An append whose outcome the writer does not know is read from the database.
@@ -192,7 +194,7 @@ TEST_F(EventLogRecentTest, AReadReachingAnAppendThatHasNotEndedWaitsForItsEnd) {
   EXPECT_THAT(subjects(after_first), ElementsAre());
   EXPECT_THAT(subjects(""), ElementsAre("committed"));  // what comes before it is read
   writer_.Abandoned(second);
-  EXPECT_THAT(woken, ElementsAre("acme", "acme"));
+  EXPECT_THAT(woken, ElementsAre("acme", "other", "acme"));
   EXPECT_THAT(subjects(after_first), ElementsAre("outcome unknown"));
 }
 
