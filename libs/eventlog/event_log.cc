@@ -127,13 +127,17 @@ EventLog::PendingEvent EventLog::Draft(std::string_view organization, std::strin
 }
 
 void EventLog::Batch::Add(PendingEvent pending) {
+  Encode(pending);
+  events_.push_back(std::move(pending));
+}
+
+void EventLog::Batch::Encode(const PendingEvent& pending) {
   organizations_.AddText(pending.organization);
   ids_.AddText(pending.event.id());
   types_.AddText(pending.event.type());
   subjects_.AddText(pending.subject);
   bodies_.Add(pending.event.SerializeAsString());
   audiences_.AddText(db::TextArray(pending.audience));
-  events_.push_back(std::move(pending));
 }
 
 void EventLog::Batch::Add(Batch&& other) {
@@ -149,7 +153,7 @@ void EventLog::Batch::Add(Batch&& other) {
 
 void EventLog::AppendAll(pqxx::work& tx, const std::vector<PendingEvent>& events) const {
   Batch batch;
-  for (const PendingEvent& pending : events) batch.Add(pending);
+  for (const PendingEvent& pending : events) batch.Encode(pending);
   AppendAll(tx, batch);
 }
 
@@ -171,16 +175,14 @@ void EventLog::Appending(int64_t first_position, const Batch& events) const {
 void EventLog::Committed(int64_t first_position, Batch events) const {
   const std::set<std::string> organizations = recent_->Ended(first_position);
   recent_->Add(first_position, std::move(events.events_));
-  if (wake_) {
-    for (const std::string& organization : organizations) wake_(organization);
-  }
+  Wake(organizations);
 }
 
-void EventLog::Abandoned(int64_t first_position) const {
-  const std::set<std::string> organizations = recent_->Ended(first_position);
-  if (wake_) {
-    for (const std::string& organization : organizations) wake_(organization);
-  }
+void EventLog::Abandoned(int64_t first_position) const { Wake(recent_->Ended(first_position)); }
+
+void EventLog::Wake(const std::set<std::string>& organizations) const {
+  if (!wake_) return;
+  for (const std::string& organization : organizations) wake_(organization);
 }
 
 void EventLog::SetLocalWake(std::function<void(const std::string& organization)> wake) {

@@ -84,10 +84,13 @@ class EventLog {
     void Add(PendingEvent event);
     // Adds every event of `other`, after this batch's.
     void Add(Batch&& other);
-    int64_t size() const { return static_cast<int64_t>(events_.size()); }
+    int64_t size() const { return static_cast<int64_t>(organizations_.size()); }
 
    private:
     friend class EventLog;
+    // Adds `event`'s parameters only (AppendAll of a vector, which nothing hands to Committed).
+    void Encode(const PendingEvent& event);
+
     db::ArrayLiteral organizations_, ids_, types_, subjects_, audiences_;
     db::BinaryColumn bodies_;
     std::vector<PendingEvent> events_;  // for Committed
@@ -183,6 +186,9 @@ class EventLog {
 
   std::string service_;
   std::string channel_;
+  // Calls wake_ for each of `organizations`.
+  void Wake(const std::set<std::string>& organizations) const;
+
   std::unique_ptr<Recent> recent_ = std::make_unique<Recent>();
   std::function<void(const std::string& organization)> wake_;
 };
