@@ -241,36 +241,36 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
     if (first_position != 0) task_log_.Abandoned(first_position);  // an earlier attempt's
     first_position = 0;
     task_events = eventlog::EventLog::Batch();
-    // What the events of the batch share is done once for all of them: the inbox claims, the
-    // offering locks, the organizations' functions and the append of every task event. Under
-    // load a round trip costs about a millisecond, and the events of a batch are usually
-    // small (BENCHMARKS.md, latency).
+    // Each statement serves the whole batch: the inbox claims, the offering locks, then for
+    // each organization its functions and the task statements of all its events (WriteTasks),
+    // and one append of every task event. A batch forms when the writer falls behind, and
+    // statements per event would make it fall further behind (BENCHMARKS.md, step 21).
     std::vector<std::pair<std::string, std::string>> ids;
     for (const ReadyEvent& ready : events) {
       ids.emplace_back(ready.event->source(), ready.event->id());
     }
     const std::vector<bool> first = AlignmentStore::ClaimEvents(tx, ids);
-    std::vector<size_t> with_tasks;  // the events processed for the first time that have tasks
+    // The events processed for the first time that have tasks, by organization.
+    std::map<std::string, std::vector<size_t>> with_tasks;
     std::set<std::string> offerings;
-    std::map<std::string, std::vector<v1::Function>> functions;  // by organization
-    const absl::Time now = clock_();
     for (size_t i = 0; i < events.size(); ++i) {
       const std::optional<TriggerPlan>& plan = events[i].prepared->plan;
       if (!first[i] || !plan || plan->offerings.empty()) continue;
-      with_tasks.push_back(i);
+      with_tasks[plan->organization].push_back(i);
       for (const auto& affected : plan->offerings) offerings.insert(affected.offering.name());
-      functions[plan->organization];
     }
     // The segment and offering subscriptions run concurrently: without this, two triggers
     // for one offering could each miss the other's new task and leave two open tasks for
     // one function.
     if (!offerings.empty()) AlignmentStore::LockOfferingTasks(tx, offerings);
-    for (auto& [organization, list] : functions) {
-      list = AlignmentStore::AllFunctions(tx, organization, now);
-    }
-    for (size_t i : with_tasks) {
-      const TriggerPlan& plan = *events[i].prepared->plan;
-      created[i] = WriteTasks(tx, plan, functions[plan.organization], now, task_events);
+    const absl::Time now = clock_();
+    for (const auto& [organization, indexes] : with_tasks) {
+      std::vector<const TriggerPlan*> plans;
+      for (size_t i : indexes) plans.push_back(&*events[i].prepared->plan);
+      const std::vector<int> counts =
+          WriteTasks(tx, organization, plans, AlignmentStore::AllFunctions(tx, organization, now),
+                     now, task_events);
+      for (size_t k = 0; k < indexes.size(); ++k) created[indexes[k]] = counts[k];
     }
     first_position = task_log_.AppendAll(tx, task_events);
     if (first_position != 0) task_log_.Appending(first_position, task_events);
@@ -293,30 +293,41 @@ absl::Status EventProcessor::WriteAll(const std::string& subscription,
   return absl::OkStatus();
 }
 
-int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
-                               const std::vector<v1::Function>& functions, absl::Time now,
-                               eventlog::EventLog::Batch& events) {
+std::vector<int> EventProcessor::WriteTasks(pqxx::work& tx, const std::string& organization,
+                                            const std::vector<const TriggerPlan*>& plans,
+                                            const std::vector<v1::Function>& functions,
+                                            absl::Time now, eventlog::EventLog::Batch& events) {
   std::set<std::string> offering_set;
-  for (const auto& affected : plan.offerings) offering_set.insert(affected.offering.name());
+  for (const TriggerPlan* plan : plans) {
+    for (const auto& affected : plan->offerings) offering_set.insert(affected.offering.name());
+  }
   const std::vector<std::string> offerings(offering_set.begin(), offering_set.end());
   std::vector<std::string> function_ids;
   for (const auto& function : functions) function_ids.push_back(IdOf(function.name()));
-  // Every statement below covers the whole fan-out at once, and the CPU work between them (a
-  // fan-out of 500 tasks: tens of milliseconds of building, serializing and parsing) is done
-  // on a second thread while PostgreSQL runs the statement before it. The transaction holds
-  // the offerings' locks, and from its append on the whole log's, so this keeps it close to
-  // PostgreSQL's own time (BENCHMARKS.md, step 19).
+  // Every statement below covers every plan at once: a fan-out's 500 tasks, or the tasks of
+  // several changes that arrived together, which would otherwise cost three statements each
+  // (BENCHMARKS.md, step 21). The CPU work between them (a fan-out of 500 tasks: tens of
+  // milliseconds of building, serializing and parsing) is done on a second thread while
+  // PostgreSQL runs the statement before it. The transaction holds the offerings' locks, and
+  // from its append on the whole log's, so this keeps it close to PostgreSQL's own time
+  // (BENCHMARKS.md, step 19).
 
-  // The new tasks and their insert, made while the older unresolved tasks of these offerings
-  // and functions are locked.
+  // The new tasks, plan after plan, and their insert, made while the older unresolved tasks
+  // of these offerings and functions are locked.
   std::vector<v1::Task> tasks;
+  std::vector<size_t> plan_of;  // the index in `plans` of each task's plan
   std::future<AlignmentStore::TaskInserts> planned = std::async(std::launch::async, [&] {
     thread_local absl::BitGen random;
-    AlignmentStore::TaskInserts inserts(plan.organization);
-    tasks = Tasks(plan, functions);
+    AlignmentStore::TaskInserts inserts(organization);
+    for (size_t p = 0; p < plans.size(); ++p) {
+      for (v1::Task& task : Tasks(*plans[p], functions)) {
+        tasks.push_back(std::move(task));
+        plan_of.push_back(p);
+      }
+    }
     for (v1::Task& task : tasks) {
       const std::string task_id = api::NewUuid(random);
-      task.set_name(absl::StrCat("organizations/", plan.organization, "/tasks/", task_id));
+      task.set_name(absl::StrCat("organizations/", organization, "/tasks/", task_id));
       task.set_uid(api::NewUuid(random));
       *task.mutable_create_time() = api::ToTimestamp(now);
       *task.mutable_update_time() = api::ToTimestamp(now);
@@ -326,35 +337,48 @@ int EventProcessor::WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
     return inserts;
   });
   const pqxx::result unresolved =
-      AlignmentStore::LockUnresolvedTasks(tx, plan.organization, offerings, function_ids);
+      AlignmentStore::LockUnresolvedTasks(tx, organization, offerings, function_ids);
   const AlignmentStore::TaskInserts inserts = planned.get();
 
   // The older tasks are about stale strategy: the new tasks supersede them. Each new task's
-  // event, then the supersession of its older tasks and their events; of the tasks in `only`
-  // when given (the others were created by an earlier delivery).
+  // event, then the supersession of the tasks it replaces and their events; of the tasks in
+  // `only` when given (the others were created by an earlier delivery). A task replaces the
+  // locked tasks of its offering and function, or the task of an earlier plan that replaced
+  // them: the same tasks and events as writing the plans one transaction each.
   std::map<std::pair<std::string, std::string>, std::vector<Stored<v1::Task>>> older;
   struct Drafts {
-    int created = 0;
+    std::vector<int> created;
     AlignmentStore::TaskUpdates updates;
     eventlog::EventLog::Batch events;
   };
   auto draft = [&](const std::set<std::string>* only) {
-    Drafts drafts{0, AlignmentStore::TaskUpdates(plan.organization), {}};
-    for (const v1::Task& task : tasks) {
+    Drafts drafts{std::vector<int>(plans.size()), AlignmentStore::TaskUpdates(organization), {}};
+    auto supersede = [&](const v1::Task& before, int64_t version, const v1::Task& by) {
+      v1::Task after = before;
+      after.set_state(v1::Task::SUPERSEDED);
+      after.set_superseded_by(by.name());
+      *after.mutable_update_time() = api::ToTimestamp(now);
+      after.set_etag(api::MakeEtag(after.uid(), version + 1));
+      drafts.updates.Add({IdOf(after.name()), version + 1, &after});
+      drafts.events.Add(TaskEvent(task_log_, organization, &before, after, version + 1, now,
+                                  SupersessionPaths()));
+    };
+    // The newest task of this batch for each offering and function.
+    std::map<std::pair<std::string, std::string>, const v1::Task*> replaced_by;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const v1::Task& task = tasks[i];
       if (only != nullptr && !only->contains(IdOf(task.name()))) continue;
-      ++drafts.created;
-      drafts.events.Add(TaskEvent(task_log_, plan.organization, nullptr, task, 1, now));
-      auto stale_tasks = older.find({task.offering(), IdOf(task.function())});
-      if (stale_tasks == older.end()) continue;
-      for (const auto& stale : stale_tasks->second) {
-        v1::Task after = stale.resource;
-        after.set_state(v1::Task::SUPERSEDED);
-        after.set_superseded_by(task.name());
-        *after.mutable_update_time() = api::ToTimestamp(now);
-        after.set_etag(api::MakeEtag(after.uid(), stale.version + 1));
-        drafts.updates.Add({IdOf(after.name()), stale.version + 1, &after});
-        drafts.events.Add(TaskEvent(task_log_, plan.organization, &stale.resource, after,
-                                    stale.version + 1, now, SupersessionPaths()));
+      ++drafts.created[plan_of[i]];
+      drafts.events.Add(TaskEvent(task_log_, organization, nullptr, task, 1, now));
+      const std::pair<std::string, std::string> key{task.offering(), IdOf(task.function())};
+      auto [newest, first_of_key] = replaced_by.try_emplace(key, &task);
+      if (!first_of_key) {
+        supersede(*newest->second, 1, task);
+        newest->second = &task;
+      } else if (auto stale_tasks = older.find(key); stale_tasks != older.end()) {
+        for (const auto& stale : stale_tasks->second) {
+          supersede(stale.resource, stale.version, task);
+        }
       }
     }
     return drafts;

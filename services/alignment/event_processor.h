@@ -84,12 +84,14 @@ class EventProcessor {
  private:
   absl::StatusOr<std::optional<TriggerPlan>> Plan(const io::cloudevents::v1::CloudEvent& event,
                                                   absl::Time deadline) const;
-  // The writes of one event's plan in `tx`, which holds the offerings' locks: its tasks for
-  // `functions` and the older tasks they supersede. Their events are added to `events`, for
-  // the caller to append. Returns how many tasks it created.
-  int WriteTasks(pqxx::work& tx, const TriggerPlan& plan,
-                 const std::vector<v1::Function>& functions, absl::Time now,
-                 eventlog::EventLog::Batch& events);
+  // The writes of the plans of `organization`'s events, in log order, in `tx`, which holds
+  // the offerings' locks: their tasks for `functions` and the older tasks they supersede, in
+  // one statement each for all the plans. Their events are added to `events`, for the caller
+  // to append. Returns how many tasks each plan created.
+  std::vector<int> WriteTasks(pqxx::work& tx, const std::string& organization,
+                              const std::vector<const TriggerPlan*>& plans,
+                              const std::vector<v1::Function>& functions, absl::Time now,
+                              eventlog::EventLog::Batch& events);
   // `offering` with its accepted decisions and their coherence with `segment`.
   absl::StatusOr<AffectedOffering> Affected(const offering::v1::Offering& offering,
                                             std::vector<offering::v1::Decision> accepted_decisions,
