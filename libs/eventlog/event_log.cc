@@ -28,7 +28,8 @@ using io::cloudevents::v1::CloudEvent;
 // - it inserts one row per element of the arrays; each audience element is itself an array
 //   literal, and the events' bytes come as one binary parameter (db::BinaryColumn);
 // - it notifies each organization's listeners on channel $10, which PostgreSQL delivers at
-//   commit, and returns the position of the first event with each notification.
+//   commit, with the last position of the batch ("<organization> <position>", see
+//   EventLog::Notified), and returns the position of the first event with each notification.
 // The head's position is read as a scalar subquery, not joined: until the one-row head table
 // is first vacuumed or analyzed, PostgreSQL assumes it holds about 2,200 rows, and a join
 // multiplied a fan-out's 1,000 events into an estimate of 2.2 million rows, whose cost
@@ -46,7 +47,8 @@ constexpr db::PreparedStatement kAppend{"append_events", R"sql(
          AS e(organization, event_id, type, subject, start, length, audience, ordinality)
     RETURNING organization
   )
-  SELECT (SELECT before FROM head) + 1, pg_notify($10, organization)
+  SELECT (SELECT before FROM head) + 1,
+         pg_notify($10, organization || ' ' || ((SELECT before FROM head) + $9))
   FROM (SELECT DISTINCT organization FROM appended) AS woken)sql"};
 // Read: the events after a position, then the filters the call has (db::FilteredStatement),
 // then kReadEnd. Every row also carries the head's position, the last one committed in the
@@ -178,6 +180,29 @@ void EventLog::Committed(int64_t first_position, Batch events) const {
   Wake(organizations);
 }
 
+EventLog::Notification EventLog::ParseNotification(std::string_view payload) {
+  Notification notification;
+  const size_t space = payload.rfind(' ');
+  int64_t position = 0;
+  if (space != std::string_view::npos &&
+      absl::SimpleAtoi(absl::string_view(payload.data() + space + 1, payload.size() - space - 1),
+                       &position)) {
+    notification.organization = std::string(payload.substr(0, space));
+    notification.last_position = position;
+  } else {
+    notification.organization = std::string(payload);
+  }
+  return notification;
+}
+
+void EventLog::Notified(std::optional<int64_t> last_position) const {
+  recent_->Notified(last_position);
+}
+
+int64_t EventLog::LastPosition(pqxx::transaction_base& tx) {
+  return tx.exec1(kLastPosition)[0].as<int64_t>();
+}
+
 void EventLog::Abandoned(int64_t first_position) const { Wake(recent_->Ended(first_position)); }
 
 void EventLog::Wake(const std::set<std::string>& organizations) const {
@@ -206,8 +231,18 @@ std::set<std::string> EventLog::Recent::Ended(int64_t first_position) {
   return organizations;
 }
 
+void EventLog::Recent::Notified(std::optional<int64_t> last_position) {
+  absl::MutexLock lock(&mu_);
+  known_head_ = last_position ? std::max(known_head_, *last_position) : kUnknown;
+}
+
 void EventLog::Recent::Add(int64_t first_position, std::vector<PendingEvent> events) {
   absl::MutexLock lock(&mu_);
+  // Later commits are notified. While the head is unknown (a notification without a
+  // position), it stays unknown.
+  if (known_head_ != kUnknown) {
+    known_head_ = std::max(known_head_, first_position + static_cast<int64_t>(events.size()) - 1);
+  }
   held_ += events.size();
   runs_[first_position] = std::move(events);
   // The oldest go first; the run just added stays, however long.
@@ -232,6 +267,11 @@ std::optional<ReadResult> EventLog::Recent::ReadAfter(int64_t position,
     waiting_.insert(std::string(organization));
     return ReadResult{{}, EncodeCursor(position), false};
   }
+  // Nothing committed after `position` that this process knows of: what commits later is
+  // notified, and the notification wakes the reader again.
+  if (known_head_ != kUnknown && position >= known_head_) {
+    return ReadResult{{}, EncodeCursor(position), false};
+  }
   // The run holding position + 1: the last one starting at or before it.
   auto run = runs_.upper_bound(position + 1);
   if (run == runs_.begin()) return std::nullopt;
@@ -252,6 +292,8 @@ std::optional<ReadResult> EventLog::Recent::ReadAfter(int64_t position,
     }
   }
   result.cursor = EncodeCursor(next - 1);
+  // A page that reached the known head is complete; short of it, the rest is in the database.
+  result.more = known_head_ == kUnknown || next - 1 < known_head_;
   return result;
 }
 
@@ -307,9 +349,7 @@ absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time d
   return result;
 }
 
-std::string EventLog::CursorAtSnapshot(pqxx::work& tx) {
-  return EncodeCursor(tx.exec1(kLastPosition)[0].as<int64_t>());
-}
+std::string EventLog::CursorAtSnapshot(pqxx::work& tx) { return EncodeCursor(LastPosition(tx)); }
 
 absl::Status EventLog::ValidateCursor(std::string_view cursor, std::string_view field) {
   return DecodeCursor(cursor, field).status();

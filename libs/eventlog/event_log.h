@@ -48,7 +48,8 @@ struct ReadResult {
   // reader whose filter rarely matches (an owner's WatchTasks) reads only what is new.
   std::string cursor;
   // Whether later events may already exist: after a full page, or a page served from this
-  // process's latest appends (EventLog::Committed), which do not tell what others appended.
+  // process's latest appends (EventLog::Committed) that stops short of the log's head as this
+  // process knows it (EventLog::Notified).
   bool more = false;
 };
 
@@ -125,6 +126,25 @@ class EventLog {
   void Appending(int64_t first_position, const Batch& events) const;
   void Committed(int64_t first_position, Batch events) const;
   void Abandoned(int64_t first_position) const;
+
+  // What a notification on channel() says: the organization whose events committed and the
+  // last position of the commit's events (nullopt from a writer that does not send it, such as
+  // an older version during a rolling upgrade).
+  struct Notification {
+    std::string organization;
+    std::optional<int64_t> last_position;
+  };
+  static Notification ParseNotification(std::string_view payload);
+  // The log's head as this process last learned it, for reads from memory: the last position
+  // of each notified commit (EventNotifier, before it wakes the readers), of each Committed
+  // batch, and of the head the notifier reads when it polls. A read whose cursor is at the
+  // known head gets nothing without a query, and a page from memory that reaches it is
+  // complete: whatever commits later is notified, and its notification wakes the reader
+  // (BENCHMARKS.md, step 22). nullopt makes the head unknown again, until the next position,
+  // and reads go to the database as before.
+  void Notified(std::optional<int64_t> last_position) const;
+  // The last position committed in `tx`'s snapshot.
+  static int64_t LastPosition(pqxx::transaction_base& tx);
   // How Committed and Abandoned wake the readers of an organization.
   void SetLocalWake(std::function<void(const std::string& organization)> wake);
 
@@ -156,8 +176,8 @@ class EventLog {
   const std::string& service() const { return service_; }
 
  private:
-  // The events given to Committed: runs of consecutive positions, by first position; and the
-  // positions of the appends whose transactions have not ended.
+  // The events given to Committed: runs of consecutive positions, by first position; the
+  // positions of the appends whose transactions have not ended; and the known head.
   class Recent {
    public:
     void Appending(int64_t first_position, int64_t count, std::set<std::string> organizations);
@@ -165,8 +185,10 @@ class EventLog {
     // of the reads that got nothing yet since the last append ended.
     std::set<std::string> Ended(int64_t first_position);
     void Add(int64_t first_position, std::vector<PendingEvent> events);
+    void Notified(std::optional<int64_t> last_position);
     // The events after `position` that match, while the positions held continue without a
-    // gap; nullopt when the event right after `position` is not held.
+    // gap (nothing when `position` is at the known head); nullopt when the event right after
+    // `position` is not held.
     std::optional<ReadResult> ReadAfter(int64_t position, std::string_view organization,
                                         const EventFilter& filter, int limit) const;
 
@@ -182,6 +204,8 @@ class EventLog {
     };
     std::map<int64_t, Unended> unended_ ABSL_GUARDED_BY(mu_);
     mutable std::set<std::string> waiting_ ABSL_GUARDED_BY(mu_);  // organizations
+    int64_t known_head_ ABSL_GUARDED_BY(mu_) = kUnknown;
+    static constexpr int64_t kUnknown = -1;
   };
 
   std::string service_;

@@ -12,25 +12,43 @@ namespace {
 
 constexpr absl::Duration kReconnectDelay = absl::Milliseconds(250);
 
-// Collects the payloads (organization ids) of the notifications of one wait.
+// Collects the organizations of the notifications of one wait, and tells the log each one's
+// position as it arrives (in commit order), before anyone is woken.
 class Receiver : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection& connection, const std::string& channel,
-           std::set<std::string>* organizations)
-      : pqxx::notification_receiver(connection, channel), organizations_(organizations) {}
+  Receiver(pqxx::connection& connection, const EventLog& log, std::set<std::string>* organizations)
+      : pqxx::notification_receiver(connection, log.channel()),
+        log_(log),
+        organizations_(organizations) {}
   void operator()(const std::string& payload, int /*backend_pid*/) override {
-    organizations_->insert(payload);
+    EventLog::Notification notification = EventLog::ParseNotification(payload);
+    log_.Notified(notification.last_position);
+    organizations_->insert(std::move(notification.organization));
   }
 
  private:
+  const EventLog& log_;
   std::set<std::string>* organizations_;
 };
 
+// Tells `log` the head committed now; false when the connection failed.
+bool ReadHead(pqxx::connection& connection, const EventLog& log) {
+  try {
+    pqxx::nontransaction tx(connection);
+    log.Notified(EventLog::LastPosition(tx));
+    return true;
+  } catch (const std::exception& e) {
+    log::Warning("event notifier could not read the log's head",
+                 {{"channel", log.channel()}, {"error", e.what()}});
+    return false;
+  }
+}
+
 }  // namespace
 
-EventNotifier::EventNotifier(db::ConnectionPool& pool, std::string channel,
+EventNotifier::EventNotifier(db::ConnectionPool& pool, const EventLog& log,
                              absl::Duration poll_interval)
-    : pool_(pool), channel_(std::move(channel)), poll_interval_(poll_interval) {}
+    : pool_(pool), log_(log), poll_interval_(poll_interval) {}
 
 EventNotifier::~EventNotifier() {
   {
@@ -95,9 +113,15 @@ void EventNotifier::Run() {
       auto opened = pool_.OpenDedicated();
       if (opened.ok()) {
         connection = std::move(*opened);
-        receiver = std::make_unique<Receiver>(*connection, channel_, &organizations);
-        // Notifications may have been missed while disconnected.
-        Dispatch({}, /*everyone=*/true);
+        receiver = std::make_unique<Receiver>(*connection, log_, &organizations);
+        // Notifications may have been missed while disconnected: the head read after
+        // listening covers them.
+        if (ReadHead(*connection, log_)) {
+          Dispatch({}, /*everyone=*/true);
+        } else {
+          receiver.reset();
+          connection.reset();
+        }
       } else {
         absl::MutexLock lock(&mu_);
         mu_.AwaitWithTimeout(absl::Condition(&stopping_), kReconnectDelay);
@@ -108,14 +132,22 @@ void EventNotifier::Run() {
         connection->await_notification(micros / 1'000'000, micros % 1'000'000);
       } catch (const std::exception& e) {
         log::Warning("event notifier lost its database connection",
-                     {{"channel", channel_}, {"error", e.what()}});
+                     {{"channel", log_.channel()}, {"error", e.what()}});
         receiver.reset();
         connection.reset();
       }
     }
 
     const bool poll_due = absl::Now() >= next_poll;
-    if (poll_due) next_poll = absl::Now() + poll_interval_;
+    if (poll_due) {
+      next_poll = absl::Now() + poll_interval_;
+      // Reads from memory stop at the known head: a poll, which stands in for lost
+      // notifications, must move it to what is committed.
+      if (connection != nullptr && !ReadHead(*connection, log_)) {
+        receiver.reset();
+        connection.reset();
+      }
+    }
     if (poll_due || !organizations.empty()) {
       Dispatch(organizations, poll_due);
       organizations.clear();

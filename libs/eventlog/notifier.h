@@ -12,18 +12,21 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
+#include "libs/eventlog/event_log.h"
 
 namespace throughline::eventlog {
 
 // Wakes in-process readers of an event log when events may be available. One thread holds a
 // LISTEN connection on the log's channel; NOTIFY is only a wake-up, so every subscriber is also
 // woken every `poll_interval` (the fallback when notifications are lost, e.g. while the
-// connection is being re-established, or when events wait for an older transaction).
+// connection is being re-established). Before it wakes anyone it tells the log the head it
+// learned (EventLog::Notified): the last position a notification carries, or on a poll the
+// head it reads.
 class EventNotifier {
  public:
   using Callback = std::function<void()>;
 
-  EventNotifier(db::ConnectionPool& pool, std::string channel,
+  EventNotifier(db::ConnectionPool& pool, const EventLog& log,
                 absl::Duration poll_interval = absl::Milliseconds(500));
   ~EventNotifier();  // Stops the thread.
   EventNotifier(const EventNotifier&) = delete;
@@ -57,7 +60,7 @@ class EventNotifier {
   void Dispatch(const std::set<std::string>& organizations, bool everyone);
 
   db::ConnectionPool& pool_;
-  const std::string channel_;
+  const EventLog& log_;
   const absl::Duration poll_interval_;
   std::thread thread_;
 

@@ -12,12 +12,11 @@ const std::vector<db::Migration>& SegmentMigrations();
 SegmentServer::SegmentServer(const server::ServiceFlags& flags,
                              auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
-      pool_(db::PoolOptions{.url = flags.database_url,
-                            .schema = kSchema,
-                            .size = flags.db_pool_size}),
+      pool_(db::PoolOptions{
+          .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
       workers_(flags.workers, flags.max_queue),
       events_("segment", kSchema),
-      notifier_(pool_, events_.channel()),
+      notifier_(pool_, events_),
       runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
       catalog_(pool_, events_, [] { return absl::Now(); }),
       service_(catalog_, runtime_,

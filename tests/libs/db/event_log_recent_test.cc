@@ -1,11 +1,15 @@
 // eventlog::EventLog::Committed: the batches this process committed are read from memory, and
 // a read from memory gives what the database gives for every filter, cursor and page size;
-// what others appended, and what memory no longer holds, is read from the database.
+// what others appended, and what memory no longer holds, is read from the database. With the
+// head known from notifications (EventLog::Notified, EventNotifier), a reader at the head gets
+// nothing without a query.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -14,6 +18,7 @@
 #include "libs/db/migrations.h"
 #include "libs/db/transaction.h"
 #include "libs/eventlog/event_log.h"
+#include "libs/eventlog/notifier.h"
 #include "tests/support/test_database.h"
 
 namespace throughline::eventlog {
@@ -215,6 +220,134 @@ TEST_F(EventLogRecentTest, OldBatchesLeaveMemoryForNewOnes) {
   const ReadResult rest = Read(writer_, pool_, in_second, kAllOrganizations, {}, 10000);
   EXPECT_EQ(rest.events.size(), 3999u);
   EXPECT_TRUE(rest.more);
+}
+
+TEST(EventLogNotificationTest, ANotificationNamesItsOrganizationAndTheCommitsLastPosition) {
+  const EventLog::Notification positioned = EventLog::ParseNotification("acme 42");
+  EXPECT_EQ(positioned.organization, "acme");
+  EXPECT_EQ(positioned.last_position, 42);
+  // As sent by a writer of an older version.
+  const EventLog::Notification plain = EventLog::ParseNotification("acme");
+  EXPECT_EQ(plain.organization, "acme");
+  EXPECT_EQ(plain.last_position, std::nullopt);
+}
+
+// A reader at the head the log last heard of (EventLog::Notified) gets nothing without asking
+// the database, and a page from memory that reaches that head is complete: the watch streams
+// of a busy alignmentd read every commit of their own process from memory alone
+// (BENCHMARKS.md, step 22). What commits later is heard of by its notification.
+TEST_F(EventLogRecentTest, AReadAtTheKnownHeadGetsNothingWithoutTheDatabase) {
+  const auto one = [&](const std::string& subject) {
+    EventLog::Batch batch;
+    batch.Add(Draft("acme", "t", subject, {}));
+    return batch;
+  };
+  writer_.Notified(0);  // the notifier read the head of the empty log
+  Append(writer_, one("a"), /*committed=*/true);
+  const ReadResult page = Read(writer_, pool_, "", "acme", {}, 10);
+  ASSERT_EQ(page.events.size(), 1u);
+  EXPECT_FALSE(page.more);
+  const std::string at_a = page.cursor;
+
+  // Another process appends: until its notification arrives, this one does not know.
+  Append(elsewhere_, one("b"), /*committed=*/true);
+  EXPECT_TRUE(Read(writer_, pool_, at_a, "acme", {}, 10).events.empty());
+  EXPECT_FALSE(Read(writer_, pool_, at_a, "acme", {}, 10).more);
+  EXPECT_EQ(Read(elsewhere_, pool_, at_a, "acme", {}, 10).events.size(), 1u);  // it exists
+  writer_.Notified(2);
+  const ReadResult heard = Read(writer_, pool_, at_a, "acme", {}, 10);
+  ASSERT_EQ(heard.events.size(), 1u);
+  const std::string at_b = heard.events[0].cursor;
+
+  // A page from memory that stops short of the known head is followed by a database read.
+  Append(writer_, one("c"), /*committed=*/true);
+  writer_.Notified(4);  // as if a fourth event had committed elsewhere
+  const ReadResult short_of_head = Read(writer_, pool_, at_b, "acme", {}, 10);
+  EXPECT_EQ(short_of_head.events.size(), 1u);
+  EXPECT_TRUE(short_of_head.more);
+
+  // A notification without a position makes the head unknown: pages from memory may be
+  // followed by more.
+  writer_.Notified(std::nullopt);
+  EXPECT_TRUE(Read(writer_, pool_, "", "acme", {}, 10).more);
+}
+
+// The notifier tells the log each notification's position before it wakes the readers, and
+// on every poll the head it reads, which stands in for lost notifications.
+class EventNotifierHeadTest : public EventLogRecentTest {
+ protected:
+  // Counts the wake-ups of `organization`'s readers.
+  class Wakes {
+   public:
+    Wakes(EventNotifier& notifier, const std::string& organization) : notifier_(notifier) {
+      id_ = notifier.Subscribe(organization, [this] {
+        absl::MutexLock lock(&mu_);
+        ++count_;
+      });
+    }
+    ~Wakes() { notifier_.Unsubscribe(id_); }
+    int count() {
+      absl::MutexLock lock(&mu_);
+      return count_;
+    }
+    // Waits up to 10 seconds for the count to pass `seen`.
+    bool After(int seen) {
+      absl::MutexLock lock(&mu_);
+      auto passed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count_ > seen; };
+      return mu_.AwaitWithTimeout(absl::Condition(&passed), absl::Seconds(10));
+    }
+
+   private:
+    EventNotifier& notifier_;
+    int64_t id_ = 0;
+    absl::Mutex mu_;
+    int count_ ABSL_GUARDED_BY(mu_) = 0;
+  };
+
+  // An append whose notification nobody hears, as if it were lost: the same tables, through a
+  // log whose channel is another.
+  void AppendUnheard(const std::string& subject) {
+    EventLog unheard{"test", "unheard"};
+    EventLog::Batch batch;
+    batch.Add(Draft("acme", "t", subject, {}));
+    Append(unheard, std::move(batch), /*committed=*/false);
+  }
+
+  EventLog reader_{"test", kRecentSchema};
+};
+
+TEST_F(EventNotifierHeadTest, ANotificationTellsTheLogItsPositionBeforeTheReadersWake) {
+  EventNotifier notifier(pool_, reader_, /*poll_interval=*/absl::Hours(1));
+  Wakes wakes(notifier, "acme");
+  notifier.Start();
+  ASSERT_TRUE(wakes.After(0));  // listening: everyone is woken once
+
+  EventLog::Batch batch;
+  batch.Add(Draft("acme", "t", "a", {}));
+  Append(writer_, std::move(batch), /*committed=*/false);
+  ASSERT_TRUE(wakes.After(1));
+  const ReadResult heard = Read(reader_, pool_, "", "acme", {}, 10);
+  ASSERT_EQ(heard.events.size(), 1u);
+
+  AppendUnheard("b");
+  EXPECT_TRUE(Read(reader_, pool_, heard.cursor, "acme", {}, 10).events.empty());
+  EXPECT_EQ(Read(elsewhere_, pool_, heard.cursor, "acme", {}, 10).events.size(), 1u);
+}
+
+TEST_F(EventNotifierHeadTest, APollMovesTheHeadToWhatIsCommitted) {
+  EventNotifier notifier(pool_, reader_, /*poll_interval=*/absl::Milliseconds(20));
+  Wakes wakes(notifier, "acme");
+  notifier.Start();
+  ASSERT_TRUE(wakes.After(0));
+  AppendUnheard("a");
+  // Every poll wakes everyone; one after the append has read the head that includes it.
+  bool found = false;
+  for (int polls = 0; polls < 500 && !found; ++polls) {
+    const int seen = wakes.count();
+    ASSERT_TRUE(wakes.After(seen));
+    found = !Read(reader_, pool_, "", "acme", {}, 10).events.empty();
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace
