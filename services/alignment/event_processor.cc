@@ -364,17 +364,17 @@ std::vector<int> EventProcessor::WriteTasks(pqxx::work& tx, const std::string& o
                                   SupersessionPaths()));
     };
     // The newest task of this batch for each offering and function.
-    std::map<std::pair<std::string, std::string>, const v1::Task*> replaced_by;
+    std::map<std::pair<std::string, std::string>, const v1::Task*> newest;
     for (size_t i = 0; i < tasks.size(); ++i) {
       const v1::Task& task = tasks[i];
       if (only != nullptr && !only->contains(IdOf(task.name()))) continue;
       ++drafts.created[plan_of[i]];
       drafts.events.Add(TaskEvent(task_log_, organization, nullptr, task, 1, now));
       const std::pair<std::string, std::string> key{task.offering(), IdOf(task.function())};
-      auto [newest, first_of_key] = replaced_by.try_emplace(key, &task);
+      auto [latest, first_of_key] = newest.try_emplace(key, &task);
       if (!first_of_key) {
-        supersede(*newest->second, 1, task);
-        newest->second = &task;
+        supersede(*latest->second, 1, task);
+        latest->second = &task;
       } else if (auto stale_tasks = older.find(key); stale_tasks != older.end()) {
         for (const auto& stale : stale_tasks->second) {
           supersede(stale.resource, stale.version, task);
