@@ -180,6 +180,17 @@ void EventLog::Committed(int64_t first_position, Batch events) const {
   Wake(organizations);
 }
 
+void EventLog::Abandoned(int64_t first_position) const { Wake(recent_->Ended(first_position)); }
+
+void EventLog::Wake(const std::set<std::string>& organizations) const {
+  if (!wake_) return;
+  for (const std::string& organization : organizations) wake_(organization);
+}
+
+void EventLog::SetLocalWake(std::function<void(const std::string& organization)> wake) {
+  wake_ = std::move(wake);
+}
+
 EventLog::Notification EventLog::ParseNotification(std::string_view payload) {
   Notification notification;
   const size_t space = payload.rfind(' ');
@@ -201,17 +212,6 @@ void EventLog::Notified(std::optional<int64_t> last_position) const {
 
 int64_t EventLog::LastPosition(pqxx::transaction_base& tx) {
   return tx.exec1(kLastPosition)[0].as<int64_t>();
-}
-
-void EventLog::Abandoned(int64_t first_position) const { Wake(recent_->Ended(first_position)); }
-
-void EventLog::Wake(const std::set<std::string>& organizations) const {
-  if (!wake_) return;
-  for (const std::string& organization : organizations) wake_(organization);
-}
-
-void EventLog::SetLocalWake(std::function<void(const std::string& organization)> wake) {
-  wake_ = std::move(wake);
 }
 
 void EventLog::Recent::Appending(int64_t first_position, int64_t count,

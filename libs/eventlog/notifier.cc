@@ -99,6 +99,11 @@ void EventNotifier::Run() {
   std::unique_ptr<pqxx::connection> connection;
   std::unique_ptr<Receiver> receiver;
   std::set<std::string> organizations;
+  // The receiver goes first: it unlistens through the connection.
+  const auto disconnect = [&] {
+    receiver.reset();
+    connection.reset();
+  };
   absl::Time next_poll = absl::Now() + poll_interval_;
   while (true) {
     {
@@ -119,8 +124,7 @@ void EventNotifier::Run() {
         if (ReadHead(*connection, log_)) {
           Dispatch({}, /*everyone=*/true);
         } else {
-          receiver.reset();
-          connection.reset();
+          disconnect();
         }
       } else {
         absl::MutexLock lock(&mu_);
@@ -133,8 +137,7 @@ void EventNotifier::Run() {
       } catch (const std::exception& e) {
         log::Warning("event notifier lost its database connection",
                      {{"channel", log_.channel()}, {"error", e.what()}});
-        receiver.reset();
-        connection.reset();
+        disconnect();
       }
     }
 
@@ -143,10 +146,7 @@ void EventNotifier::Run() {
       next_poll = absl::Now() + poll_interval_;
       // Reads from memory stop at the known head: a poll, which stands in for lost
       // notifications, must move it to what is committed.
-      if (connection != nullptr && !ReadHead(*connection, log_)) {
-        receiver.reset();
-        connection.reset();
-      }
+      if (connection != nullptr && !ReadHead(*connection, log_)) disconnect();
     }
     if (poll_due || !organizations.empty()) {
       Dispatch(organizations, poll_due);
