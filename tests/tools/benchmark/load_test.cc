@@ -67,10 +67,15 @@ TEST(RunAlternatingTest, AlternatesTheSidesAndReportsTheMedianOfTheRounds) {
   ASSERT_TRUE(baseline.ok()) << baseline.status();
   SideLog log;
 
-  const AlternatingReport report = RunAlternating(
-      LoadOptions{
-          .concurrency = 4, .warmup = absl::Milliseconds(50), .duration = absl::Milliseconds(600)},
-      3, log.Wrap('T', *target), log.Wrap('B', *baseline));
+  // Each round measures each side for kRound: long enough that a round completes calls and
+  // CPU ticks even when the host stalls this machine for a while (a 200 ms round once counted
+  // no call on a busy CI host).
+  constexpr double kRound = 0.5;  // seconds
+  const AlternatingReport report =
+      RunAlternating(LoadOptions{.concurrency = 4,
+                                 .warmup = absl::Milliseconds(50),
+                                 .duration = absl::Seconds(3 * kRound)},
+                     3, log.Wrap('T', *target), log.Wrap('B', *baseline));
 
   // Round 0 runs the baseline first, round 1 the target first, round 2 the baseline first:
   // B T | T B | B T, so the side changes three times, not five.
@@ -91,23 +96,23 @@ TEST(RunAlternatingTest, AlternatesTheSidesAndReportsTheMedianOfTheRounds) {
   EXPECT_DOUBLE_EQ(report.ratio, ratios[1]);
   EXPECT_DOUBLE_EQ(report.cost_ratio, cost_ratios[1]);
 
-  // Each side's report holds every round's measured calls: 3 x 0.2 s.
+  // Each side's report holds every round's measured calls: 3 x kRound.
   for (const LoadReport* side : {&report.target, &report.baseline}) {
     EXPECT_EQ(side->mode, "closed");
     EXPECT_EQ(side->concurrency, 4);
-    EXPECT_DOUBLE_EQ(side->seconds, 0.6);
+    EXPECT_DOUBLE_EQ(side->seconds, 3 * kRound);
     EXPECT_EQ(side->errors, 0);
     EXPECT_GT(side->ops, 0);
     EXPECT_EQ(side->latency.count, side->ops);
-    EXPECT_DOUBLE_EQ(side->throughput, static_cast<double>(side->ops) / 0.6);
+    EXPECT_DOUBLE_EQ(side->throughput, static_cast<double>(side->ops) / (3 * kRound));
     // The calls kept a core busy for some of the window (/proc/stat counts in 10 ms ticks).
     EXPECT_GT(side->cpu_busy_seconds, 0);
-    EXPECT_LE(side->cpu_busy_seconds, 0.6 * std::thread::hardware_concurrency() + 0.1);
+    EXPECT_LE(side->cpu_busy_seconds, 3 * kRound * std::thread::hardware_concurrency() + 0.1);
     EXPECT_DOUBLE_EQ(side->cpu_us_per_call,
                      side->cpu_busy_seconds * 1e6 / static_cast<double>(side->ops));
   }
   double target_ops = 0;
-  for (const Round& round : report.rounds) target_ops += round.target_throughput * 0.2;
+  for (const Round& round : report.rounds) target_ops += round.target_throughput * kRound;
   EXPECT_NEAR(static_cast<double>(report.target.ops), target_ops, 0.5);
 }
 
