@@ -1,7 +1,6 @@
 #include "services/alignment/event_processor.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <set>
 #include <utility>
@@ -307,7 +306,7 @@ std::vector<int> EventProcessor::WriteTasks(pqxx::work& tx, const std::string& o
   // Every statement below covers every plan at once: a fan-out's 500 tasks, or the tasks of
   // several changes that arrived together, which would otherwise cost three statements each
   // (BENCHMARKS.md, step 21). The CPU work between them (a fan-out of 500 tasks: tens of
-  // milliseconds of building, serializing and parsing) is done on a second thread while
+  // milliseconds of building, serializing and parsing) is done on a helper thread while
   // PostgreSQL runs the statement before it. The transaction holds the offerings' locks, and
   // from its append on the whole log's, so this keeps it close to PostgreSQL's own time
   // (BENCHMARKS.md, step 19).
@@ -316,7 +315,7 @@ std::vector<int> EventProcessor::WriteTasks(pqxx::work& tx, const std::string& o
   // of these offerings and functions are locked.
   std::vector<v1::Task> tasks;
   std::vector<size_t> plan_of;  // the index in `plans` of each task's plan
-  std::future<AlignmentStore::TaskInserts> planned = std::async(std::launch::async, [&] {
+  server::PoolFuture<AlignmentStore::TaskInserts> planned = server::RunOn(helpers_, [&] {
     thread_local absl::BitGen random;
     AlignmentStore::TaskInserts inserts(organization);
     for (size_t p = 0; p < plans.size(); ++p) {
@@ -383,7 +382,7 @@ std::vector<int> EventProcessor::WriteTasks(pqxx::work& tx, const std::string& o
     }
     return drafts;
   };
-  std::future<Drafts> all = std::async(std::launch::async, [&] {
+  server::PoolFuture<Drafts> all = server::RunOn(helpers_, [&] {
     for (auto& stale : AlignmentStore::ReadTasks(unresolved)) {
       older[{stale.resource.offering(), IdOf(stale.resource.function())}].push_back(
           std::move(stale));

@@ -10,6 +10,7 @@
 #include "io/cloudevents/v1/cloudevents.pb.h"
 #include "libs/db/connection_pool.h"
 #include "libs/eventlog/event_log.h"
+#include "libs/server/worker_pool.h"
 #include "pqxx/pqxx"
 #include "services/alignment/suite_client.h"
 #include "services/alignment/task_planner.h"
@@ -102,6 +103,10 @@ class EventProcessor {
   const SuiteClient& suite_;
   const Clock clock_;
   const absl::Duration task_due_after_;
+  // Where WriteTasks builds and drafts tasks while PostgreSQL runs its statements: one thread
+  // for each of the two subscriptions' writers (a third writer at once does that work itself).
+  // Last, so that it stops before the members its work uses.
+  server::WorkerPool helpers_{2, 2};
 };
 
 }  // namespace throughline::alignment

@@ -1,9 +1,7 @@
 #include "services/alignment/subscription.h"
 
 #include <algorithm>
-#include <chrono>
 #include <deque>
-#include <future>
 #include <optional>
 #include <thread>
 
@@ -24,7 +22,7 @@ constexpr size_t kMaxBatch = 16;
 struct PlannedEvent {
   io::cloudevents::v1::CloudEvent event;
   std::string cursor;
-  std::future<EventProcessor::Prepared> prepared;
+  server::PoolFuture<EventProcessor::Prepared> prepared;
 };
 
 // The events between the stream's reader thread and the writer: Push waits while
@@ -55,8 +53,7 @@ class PlannedEvents {
   // done (in order: it stops at the first one still being prepared).
   void PopPrepared(std::vector<PlannedEvent>& batch, size_t max) {
     absl::MutexLock lock(&mu_);
-    while (batch.size() < max && !queue_.empty() &&
-           queue_.front().prepared.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    while (batch.size() < max && !queue_.empty() && queue_.front().prepared.ready()) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -96,7 +93,8 @@ Subscription::Subscription(Source source, db::ConnectionPool& pool, const SuiteC
       pool_(pool),
       suite_(suite),
       processor_(processor),
-      lock_retry_(lock_retry) {}
+      lock_retry_(lock_retry),
+      preparers_(kPlanAhead, kPlanAhead) {}
 
 Subscription::~Subscription() { Stop(); }
 
@@ -268,18 +266,18 @@ absl::Status Subscription::Consume(bool& delivered) {
   };
 
   // Events are prepared ahead of their writes: a reader thread takes each event off the
-  // stream and starts its preparation (the inbox check and the calls to the segment and
-  // offering services, read-only) while this thread writes the events before it, one
-  // transaction each, in log order, each with its cursor. At most kPlanAhead wait.
+  // stream and starts its preparation on one of `preparers_` (the inbox check and the calls to
+  // the segment and offering services, read-only) while this thread writes the events before it,
+  // one transaction each, in log order, each with its cursor. At most kPlanAhead wait.
   PlannedEvents planned_events(kPlanAhead);
   grpc::Status finished;
   std::thread reader([&] {
     auto read_all = [&](auto stream, auto response) {
       while (stream->Read(&response)) {
-        PlannedEvent planned{response.event(), response.cursor(), {}};
-        planned.prepared = std::async(std::launch::async, [this, event = response.event()] {
-          return processor_.Prepare(event);
-        });
+        PlannedEvent planned{response.event(), response.cursor(),
+                             server::RunOn(preparers_, [this, event = response.event()] {
+                               return processor_.Prepare(event);
+                             })};
         if (!planned_events.Push(std::move(planned))) {
           context.TryCancel();  // the writer stopped
           break;

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/db/connection_pool.h"
+#include "libs/server/worker_pool.h"
 #include "services/alignment/event_processor.h"
 #include "services/alignment/suite_client.h"
 
@@ -54,6 +55,10 @@ class Subscription {
   const SuiteClient& suite_;
   EventProcessor& processor_;
   const absl::Duration lock_retry_;
+  // Threads that prepare events ahead of their writes (Consume), kept for the subscription's
+  // life: a thread started for each event cost a clone, a stack and a TLB flush per change
+  // (BENCHMARKS.md, step 23).
+  server::WorkerPool preparers_;
   std::thread thread_;
 
   mutable absl::Mutex mu_;
