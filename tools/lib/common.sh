@@ -14,6 +14,7 @@ TL_PACKAGES=(
   g++ make cmake pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libpqxx-dev libpq-dev libabsl-dev prometheus-cpp-dev libcli11-dev libssl-dev
+  libjemalloc-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev openssl
   "${TL_PG_PACKAGES[@]}"
