@@ -104,7 +104,7 @@ class EventProcessor {
   const Clock clock_;
   const absl::Duration task_due_after_;
   // Where WriteTasks builds and drafts tasks while PostgreSQL runs its statements: one thread
-  // for each of the two subscriptions' writers (a third writer at once does that work itself).
+  // for each of the two subscriptions' writers, which hand over one piece of work at a time.
   // Last, so that it stops before the members its work uses.
   server::WorkerPool helpers_{2, 2};
 };

@@ -4,11 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -107,16 +113,47 @@ std::optional<CpuTimes> ReadCpuTimes() {
       .steal = static_cast<double>(steal) / ticks_per_second};
 }
 
-// The machine's CPU times between two instants, sampled at each on a thread of its own (the
-// load's threads are busy sending).
+// Every process's name and core-seconds of user and system time since it started, by pid.
+using ProcessTimes = std::map<int, std::pair<std::string, double>>;
+
+ProcessTimes ReadProcessTimes() {
+  ProcessTimes times;
+  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    int pid;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // the process ended meanwhile
+    // "<pid> (<name>) <state> <ppid> ...": the name may hold spaces and parentheses, so it
+    // ends at the last ')'. After it, fields 3 to 13, then utime and stime (proc(5)).
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::istringstream fields(line.substr(close + 1));
+    std::string skipped;
+    for (int field = 3; field <= 13; ++field) fields >> skipped;
+    uint64_t utime, stime;
+    if (!(fields >> utime >> stime)) continue;
+    times[pid] = {line.substr(open + 1, close - open - 1),
+                  static_cast<double>(utime + stime) / ticks_per_second};
+  }
+  return times;
+}
+
+// The machine's CPU times between two instants, and each process's, sampled at each on a
+// thread of its own (the load's threads are busy sending).
 class CpuWindow {
  public:
   CpuWindow(absl::Time from, absl::Time to)
       : sampler_([this, from, to] {
           absl::SleepFor(from - absl::Now());
           start_ = ReadCpuTimes();
+          processes_at_start_ = ReadProcessTimes();
           absl::SleepFor(to - absl::Now());
           end_ = ReadCpuTimes();
+          processes_at_end_ = ReadProcessTimes();
         }) {}
 
   // Waits for the second sample; zeros when /proc/stat could not be read.
@@ -126,9 +163,26 @@ class CpuWindow {
     return CpuTimes{.busy = end_->busy - start_->busy, .steal = end_->steal - start_->steal};
   }
 
+  // After Finish: the processes' time in the window, by name.
+  std::map<std::string, double> ByProcess() const {
+    std::map<std::string, double> by_name;
+    for (const auto& [pid, process] : processes_at_end_) {
+      const auto& [name, seconds] = process;
+      // A pid seen at the start is the same process: ten seconds are too short for pids to
+      // wrap around, and a process may rename itself (the kernel's workers do, per work item).
+      auto before = processes_at_start_.find(pid);
+      const double used =
+          seconds - (before != processes_at_start_.end() ? before->second.second : 0);
+      if (used > 0) by_name[name] += used;
+    }
+    return by_name;
+  }
+
  private:
   std::optional<CpuTimes> start_;
   std::optional<CpuTimes> end_;
+  ProcessTimes processes_at_start_;
+  ProcessTimes processes_at_end_;
   std::thread sampler_;  // last: starts once the samples above exist
 };
 
@@ -230,6 +284,7 @@ LoadReport RunLoad(const LoadOptions& options, const StartCall& start,
   const CpuTimes used = cpu.Finish();
   report.cpu_busy_seconds = used.busy;
   report.cpu_steal_seconds = used.steal;
+  report.cpu_seconds_by_process = cpu.ByProcess();
   DeriveRates(report);
   return report;
 }
@@ -251,6 +306,9 @@ LoadReport Combine(const std::vector<LoadReport>& parts, std::vector<absl::Durat
     for (const auto& [code, count] : part.error_codes) combined.error_codes[code] += count;
     combined.cpu_busy_seconds += part.cpu_busy_seconds;
     combined.cpu_steal_seconds += part.cpu_steal_seconds;
+    for (const auto& [name, seconds] : part.cpu_seconds_by_process) {
+      combined.cpu_seconds_by_process[name] += seconds;
+    }
   }
   DeriveRates(combined);
   combined.latency = Summarize(latencies);
@@ -323,13 +381,30 @@ std::string ToJson(const LoadReport& report) {
   for (const auto& [code, count] : report.error_codes) {
     absl::StrAppend(&codes, codes.empty() ? "" : ",", "\"", code, "\":", count);
   }
+  // Microseconds per successful call, for the processes that used at least 10 ms of CPU (the
+  // kernel's threads and idle tools would only add noise).
+  std::string by_process;
+  for (const auto& [name, seconds] : report.cpu_seconds_by_process) {
+    if (seconds < 0.01 || report.ops == 0) continue;
+    std::string key = name;  // a process may name itself anything; JSON gets a plain key
+    for (char& c : key) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+          std::string_view("-_.:/ ").find(c) == std::string_view::npos) {
+        c = '_';
+      }
+    }
+    absl::StrAppend(
+        &by_process, by_process.empty() ? "" : ",",
+        absl::StrFormat(R"("%s":%.1f)", key, seconds * 1e6 / static_cast<double>(report.ops)));
+  }
   return absl::StrFormat(
       R"({"mode":"%s","concurrency":%d,"rate":%.1f,"seconds":%.3f,"ops":%d,"errors":%d,)"
       R"("dropped":%d,"error_codes":{%s},"throughput":%.1f,"latency":%s,)"
-      R"("cpu_busy_seconds":%.2f,"cpu_steal_seconds":%.2f,"cpu_us_per_call":%.1f})",
+      R"("cpu_busy_seconds":%.2f,"cpu_steal_seconds":%.2f,"cpu_us_per_call":%.1f,)"
+      R"("cpu_us_per_call_by_process":{%s}})",
       report.mode, report.concurrency, report.rate, report.seconds, report.ops, report.errors,
       report.dropped, codes, report.throughput, ToJson(report.latency), report.cpu_busy_seconds,
-      report.cpu_steal_seconds, report.cpu_us_per_call);
+      report.cpu_steal_seconds, report.cpu_us_per_call, by_process);
 }
 
 std::string ToJson(const AlternatingReport& report) {

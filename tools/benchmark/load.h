@@ -67,6 +67,11 @@ struct LoadReport {
   double cpu_busy_seconds = 0;
   double cpu_steal_seconds = 0;
   double cpu_us_per_call = 0;  // busy microseconds per successful call
+  // Where the busy time went: each process's user and system time over the window
+  // (/proc/<pid>/stat), added up by process name (all of PostgreSQL's processes are
+  // "postgres"), in core-seconds. A process that ended inside the window is missing; one that
+  // started inside it counts from its start.
+  std::map<std::string, double> cpu_seconds_by_process;
 };
 
 // Runs the load and returns once every started call has completed. When `latencies` is given,

@@ -1,6 +1,7 @@
 #include "tools/benchmark/load.h"
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,6 +17,14 @@
 
 namespace throughline::benchmark {
 namespace {
+
+// This process's name as /proc shows it (at most 15 characters of the executable's name).
+std::string OwnProcessName() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
 
 // An echo server on port 0 that accepts the benchmark's default token.
 std::unique_ptr<EchoServer> StartEchoServer() {
@@ -110,6 +119,10 @@ TEST(RunAlternatingTest, AlternatesTheSidesAndReportsTheMedianOfTheRounds) {
     EXPECT_LE(side->cpu_busy_seconds, 3 * kRound * std::thread::hardware_concurrency() + 0.1);
     EXPECT_DOUBLE_EQ(side->cpu_us_per_call,
                      side->cpu_busy_seconds * 1e6 / static_cast<double>(side->ops));
+    // This process ran both the calls and the echo server: its share is counted by its name.
+    const auto own = side->cpu_seconds_by_process.find(OwnProcessName());
+    ASSERT_NE(own, side->cpu_seconds_by_process.end()) << OwnProcessName();
+    EXPECT_GT(own->second, 0);
   }
   double target_ops = 0;
   for (const Round& round : report.rounds) target_ops += round.target_throughput * kRound;
