@@ -93,6 +93,9 @@ class Recorder {
   std::map<std::string, int64_t> error_codes_ ABSL_GUARDED_BY(mu_);
 };
 
+// /proc counts processor time in ticks of this many per second.
+double TicksPerSecond() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
+
 // Core-seconds since boot, from the first line of /proc/stat.
 struct CpuTimes {
   double busy = 0;
@@ -107,10 +110,9 @@ std::optional<CpuTimes> ReadCpuTimes() {
       label != "cpu") {
     return std::nullopt;
   }
-  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
   return CpuTimes{
-      .busy = static_cast<double>(user + nice + system + irq + softirq) / ticks_per_second,
-      .steal = static_cast<double>(steal) / ticks_per_second};
+      .busy = static_cast<double>(user + nice + system + irq + softirq) / TicksPerSecond(),
+      .steal = static_cast<double>(steal) / TicksPerSecond()};
 }
 
 // Every process's name and core-seconds of user and system time since it started, by pid.
@@ -118,7 +120,7 @@ using ProcessTimes = std::map<int, std::pair<std::string, double>>;
 
 ProcessTimes ReadProcessTimes() {
   ProcessTimes times;
-  const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double ticks_per_second = TicksPerSecond();
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     int pid;
@@ -143,14 +145,15 @@ ProcessTimes ReadProcessTimes() {
 }
 
 // The machine's CPU times between two instants, and each process's, sampled at each on a
-// thread of its own (the load's threads are busy sending).
+// thread of its own (the load's threads are busy sending). The machine's window lies between
+// the two scans of every process, so their few milliseconds are not counted as the load's.
 class CpuWindow {
  public:
   CpuWindow(absl::Time from, absl::Time to)
       : sampler_([this, from, to] {
           absl::SleepFor(from - absl::Now());
-          start_ = ReadCpuTimes();
           processes_at_start_ = ReadProcessTimes();
+          start_ = ReadCpuTimes();
           absl::SleepFor(to - absl::Now());
           end_ = ReadCpuTimes();
           processes_at_end_ = ReadProcessTimes();
