@@ -21,7 +21,8 @@ namespace throughline::db {
 // table's size: a generic plan is kept until the table's statistics change (autovacuum's next
 // ANALYZE, up to a minute and 10 % of the rows away), and one made while the table was nearly
 // empty (a hash join over all its rows) is slow by then (the task supersession, BENCHMARKS.md
-// step 15). GetSegment's lookup keeps that exposure: planning would be most of its cost.
+// steps 15 and 25). GetSegment's lookup keeps that exposure: planning would be most of its
+// cost, and a form whose every plan probes the index was planned on every call (step 25).
 // Such statements stay with tx.exec_params.
 struct PreparedStatement {
   const char* name;  // unique among all prepared statements of a service

@@ -100,7 +100,10 @@ constexpr char kFindTaskForUpdate[] = R"sql(
 // estimate, which is a guess until ANALYZE and stale as the organization grows: the fan-out
 // benchmark's supersessions of 500 tasks read 2,500-3,500 rows that way, more with every round
 // (BENCHMARKS.md, step 18).
-constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
+// Planned on every call, not prepared: which of those plans is best depends on the table's
+// size, and a prepared statement's generic plan, made once for the table as it was then, read
+// every task on every change after the table had grown (step 25).
+constexpr char kUpdateTasks[] = R"sql(
   UPDATE tasks SET owner = u.owner, state = u.state, escalated = u.escalated,
                    escalated_to = u.escalated_to, version = u.version, body = NULL,
                    body_pb = substring($8::bytea FROM u.start FOR u.length),
@@ -109,7 +112,7 @@ constexpr db::PreparedStatement kUpdateTasks{"update_tasks", R"sql(
               $7::bigint[], $9::int[], $10::int[], $11::timestamptz[])
        AS u(organization, task_id, owner, state, escalated, escalated_to, version, start, length,
             update_time)
-  WHERE tasks.organization = u.organization AND tasks.task_id = u.task_id)sql"};
+  WHERE tasks.organization = u.organization AND tasks.task_id = u.task_id)sql";
 constexpr db::PreparedStatement kLockUnresolvedTasks{"lock_unresolved_tasks", R"sql(
   SELECT id, CASE WHEN body_pb IS NULL THEN body END, version, body_pb FROM tasks
   WHERE organization = $1 AND offering = ANY($2::text[]) AND function_id = ANY($3::text[])
@@ -362,10 +365,10 @@ void AlignmentStore::UpdateTasks(pqxx::work& tx, const std::string& organization
 
 void AlignmentStore::UpdateTasks(pqxx::work& tx, const TaskUpdates& tasks) {
   if (tasks.ids_.size() == 0) return;
-  db::ExecPrepared(tx, kUpdateTasks, tasks.organizations_.str(), tasks.ids_.str(),
-                   tasks.owners_.str(), tasks.states_.str(), tasks.escalated_.str(),
-                   tasks.escalated_to_.str(), tasks.versions_.str(), tasks.bodies_.blob(),
-                   tasks.bodies_.starts(), tasks.bodies_.lengths(), tasks.update_times_.str());
+  tx.exec_params(kUpdateTasks, tasks.organizations_.str(), tasks.ids_.str(),
+                 tasks.owners_.str(), tasks.states_.str(), tasks.escalated_.str(),
+                 tasks.escalated_to_.str(), tasks.versions_.str(), tasks.bodies_.blob(),
+                 tasks.bodies_.starts(), tasks.bodies_.lengths(), tasks.update_times_.str());
 }
 
 void AlignmentStore::UpdateTask(pqxx::work& tx, const std::string& organization,
