@@ -1,12 +1,58 @@
 #include "libs/db/connection_pool.h"
 
-#include <cstdint>
-#include <utility>
+#include <libpq-fe.h>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/errors/errors.h"
 
 namespace throughline::db {
+
+namespace {
+
+// TCP keepalives, on both ends of every connection over TCP (libpq and PostgreSQL ignore them on
+// Unix-domain sockets). Without them a peer that vanishes without closing its connection (a
+// host without power, a network partition) goes unnoticed for the operating system's two
+// hours: PostgreSQL would keep the session of a vanished alignmentd, and with it the
+// subscription's advisory lock, so no other replica could take over; and a service would wait
+// forever on a database that went away while it waited for a notification. With these, an idle
+// peer is given up after about 25 s (idle 10 s, then 3 probes 5 s apart), and data left
+// unacknowledged for 30 s breaks the connection.
+constexpr std::pair<const char*, const char*> kClientKeepalives[] = {
+    {"keepalives", "1"},       {"keepalives_idle", "10"},     {"keepalives_interval", "5"},
+    {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
+};
+// PostgreSQL's side, set for the session where nobody configured them: settings from the
+// server's configuration, ALTER ROLE or DATABASE, or the URL's `options` are kept.
+constexpr char kServerKeepalives[] = R"sql(
+  SELECT set_config(name, wanted.value, false)
+  FROM (VALUES ('tcp_keepalives_idle', '10'), ('tcp_keepalives_interval', '5'),
+               ('tcp_keepalives_count', '3'), ('tcp_user_timeout', '30000'))
+       AS wanted(name, value)
+  JOIN pg_settings USING (name)
+  WHERE pg_settings.source = 'default')sql";
+
+// The connection keywords `url` sets (key-value or URI form), as libpq parses them; empty when
+// libpq cannot parse it (the connection attempt then reports why).
+absl::flat_hash_set<std::string> KeywordsSet(const std::string& url) {
+  absl::flat_hash_set<std::string> keywords;
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return keywords;
+  for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val != nullptr) keywords.insert(option->keyword);
+  }
+  PQconninfoFree(options);
+  return keywords;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url,
                                                           const std::string& schema,
@@ -14,13 +60,21 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url
   // libpq reads connect_timeout in whole seconds (minimum 2 when set).
   const int64_t seconds = std::max<int64_t>(2, absl::ToInt64Seconds(timeout));
   const bool is_uri = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+  std::vector<std::pair<std::string, std::string>> added = {
+      {"connect_timeout", absl::StrCat(seconds)},
+      {"application_name", absl::StrCat("throughline-", schema)}};
+  const absl::flat_hash_set<std::string> set_by_url = KeywordsSet(url);
+  for (const auto& [keyword, value] : kClientKeepalives) {
+    if (!set_by_url.contains(keyword)) added.emplace_back(keyword, value);
+  }
   std::string conninfo = url;
-  if (is_uri) {
-    absl::StrAppend(&conninfo, url.find('?') == std::string::npos ? "?" : "&",
-                    "connect_timeout=", seconds, "&application_name=throughline-", schema);
-  } else {
-    absl::StrAppend(&conninfo, " connect_timeout=", seconds, " application_name=throughline-",
-                    schema);
+  for (const auto& [keyword, value] : added) {
+    if (is_uri) {
+      absl::StrAppend(&conninfo, conninfo.find('?') == std::string::npos ? "?" : "&", keyword, "=",
+                      value);
+    } else {
+      absl::StrAppend(&conninfo, " ", keyword, "=", value);
+    }
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(conninfo);
@@ -31,6 +85,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url
       // never pays back here (an estimate gone wrong made every large fan-out compile its
       // event append: BENCHMARKS.md, step 17).
       session.exec0("SET jit = off");
+      session.exec(kServerKeepalives);
       if (!schema.empty()) {
         session.exec0("SET search_path TO " + session.quote_name(schema) + ", public");
       }

@@ -1,17 +1,11 @@
 // DialService's keepalive: a callee that vanishes without closing the connection (simulated by
 // a TCP relay that stops relaying, as a partition or a host without power would) ends an idle
 // watch stream with UNAVAILABLE instead of leaving it waiting forever.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -20,80 +14,10 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/server/outgoing_call.h"
 #include "libs/server/server_host.h"
+#include "tests/support/relay.h"
 
 namespace throughline::server {
 namespace {
-
-// Relays one TCP connection from a port of its own to `target_port` until Freeze(), after
-// which it reads and writes nothing but keeps both connections open.
-class FreezableRelay {
- public:
-  explicit FreezableRelay(int target_port) : target_port_(target_port) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listener_, 1) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      ADD_FAILURE() << "cannot listen: errno " << errno;
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { Relay(); });
-  }
-
-  ~FreezableRelay() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    for (int fd : {listener_, client_, server_}) {
-      if (fd >= 0) close(fd);
-    }
-  }
-
-  int port() const { return port_; }
-  void Freeze() { frozen_ = true; }
-
- private:
-  void Relay() {
-    while (!stop_ && client_ < 0) {
-      pollfd waiting{listener_, POLLIN, 0};
-      if (poll(&waiting, 1, 50) == 1) client_ = accept(listener_, nullptr, nullptr);
-    }
-    if (stop_) return;
-    server_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    target.sin_port = htons(static_cast<uint16_t>(target_port_));
-    if (connect(server_, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) return;
-    char buffer[16384];
-    while (!stop_) {
-      if (frozen_) {
-        poll(nullptr, 0, 50);  // holding both connections open, relaying nothing
-        continue;
-      }
-      pollfd ends[2] = {{client_, POLLIN, 0}, {server_, POLLIN, 0}};
-      if (poll(ends, 2, 50) <= 0) continue;
-      for (int i = 0; i < 2; ++i) {
-        if ((ends[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-        const ssize_t n = read(ends[i].fd, buffer, sizeof buffer);
-        if (n <= 0) return;
-        if (write(ends[1 - i].fd, buffer, n) != n) return;
-      }
-    }
-  }
-
-  const int target_port_;
-  int listener_ = -1;
-  int client_ = -1;
-  int server_ = -1;
-  int port_ = 0;
-  std::atomic<bool> frozen_ = false;
-  std::atomic<bool> stop_ = false;
-  std::thread thread_;
-};
 
 // Waits for the completion of `tag` on `queue` until `deadline`; whether it succeeded, or
 // std::nullopt when it did not complete in time.
@@ -115,7 +39,7 @@ TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   options.min_ping_interval = absl::Milliseconds(100);  // the test's pings are frequent
   ServerHost host(options);
   ASSERT_TRUE(host.Start().ok());
-  FreezableRelay relay(host.port());
+  auto relay = testing::FreezableRelay::ToTcp(host.port());
 
   // Short keepalive so the test is quick; the services use Keepalive's defaults.
   const Keepalive keepalive{.time = absl::Milliseconds(300), .timeout = absl::Milliseconds(300)};
