@@ -174,7 +174,7 @@ void Subscription::Run() {
     while (Pause(absl::ZeroDuration())) {
       const absl::Time opened = absl::Now();
       bool delivered = false;
-      const absl::Status status = Consume(delivered);
+      const absl::Status status = Consume(delivered, *lock_session);
       // A stream that worked (it delivered events or stayed open longer than the longest
       // pause) ends a series of failures: the next outage backs off from the first step
       // again, instead of every later reconnection waiting the maximum.
@@ -208,7 +208,19 @@ void Subscription::Run() {
   lock_session.reset();
 }
 
-absl::Status Subscription::Consume(bool& delivered) {
+absl::Status Subscription::Consume(bool& delivered, pqxx::connection& lock_session) {
+  // The holder's fence, checked before each write: whether the lock's session has ended. It
+  // reads what the server sent without waiting (PostgreSQL's goodbye and the closed socket when
+  // it ended the session), so it costs a system call, not a round trip.
+  auto lock_lost = [&lock_session]() {
+    try {
+      lock_session.get_notifs();
+      return !lock_session.is_open();
+    } catch (const std::exception&) {
+      return true;
+    }
+  };
+  const absl::Status lock_lost_error = errors::Unavailable("the subscription lock's session ended");
   std::string cursor;
   absl::Status read =
       db::RunRead(pool_, absl::Now() + absl::Seconds(5), [&](pqxx::transaction_base& tx) {
@@ -232,6 +244,7 @@ absl::Status Subscription::Consume(bool& delivered) {
                        EventProcessor::Prepared prepared) -> absl::Status {
     absl::Duration backoff = kFirstBackoff;
     while (true) {
+      if (lock_lost()) return lock_lost_error;
       absl::Status status = processor_.Write(name_, planned.event, planned.cursor, prepared);
       if (status.ok()) {
         delivered = true;
@@ -297,7 +310,7 @@ absl::Status Subscription::Consume(bool& delivered) {
     std::vector<PlannedEvent> batch;
     batch.push_back(*std::move(planned));
     planned_events.PopPrepared(batch, kMaxBatch);
-    status = write(batch);
+    status = lock_lost() ? lock_lost_error : write(batch);
     if (!status.ok()) {
       planned_events.Stop();
       context.TryCancel();

@@ -21,7 +21,10 @@ namespace throughline::alignment {
 // PostgreSQL session advisory lock named after it. The holder reads the log over gRPC from the
 // cursor stored in the alignment schema and hands each event to the EventProcessor, which
 // processes it and advances the cursor in one transaction. When the holder dies its database
-// session ends, the lock is released, and another replica takes over within `lock_retry`.
+// session ends, the lock is released, and another replica takes over within `lock_retry`. A
+// holder whose session ended while it lived (ended by an administrator or an idle timeout, or
+// by PostgreSQL's keepalive across a network partition) stops before its next write, since
+// another replica may hold the lock by then.
 // Errors (a service or the database unavailable) reconnect with capped exponential backoff
 // from the stored cursor, so nothing is missed.
 class Subscription {
@@ -44,8 +47,9 @@ class Subscription {
  private:
   void Run();
   // Reads and processes events until the stream ends or fails; returns its status.
-  // `delivered` is set when at least one event was processed.
-  absl::Status Consume(bool& delivered);
+  // `delivered` is set when at least one event was processed. Before each write it checks that
+  // `lock_session` has not ended, and returns UNAVAILABLE when it has.
+  absl::Status Consume(bool& delivered, pqxx::connection& lock_session);
   // Waits `delay` unless stopping; false when stopping.
   bool Pause(absl::Duration delay);
 

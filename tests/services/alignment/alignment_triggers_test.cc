@@ -135,6 +135,41 @@ TEST_F(AlignmentTriggersTest, ARefusedStoredCursorIsReadAgainFromTheStartWithout
   EXPECT_EQ(TasksOf(kManagedPostgres, kOfferingRetargeted, 5, back.value.revision()).size(), 5u);
 }
 
+// A holder whose lock session ended (an administrator's pg_terminate_backend here; an idle
+// timeout, or PostgreSQL's keepalive across a partition) no longer holds the lock, and another
+// replica may take it. It must notice before it writes again, not when its stream ends: here
+// the next change's tasks are written by a holder that took the lock again first.
+TEST_F(AlignmentTriggersTest, AHolderWhoseLockSessionEndedTakesTheLockAgainBeforeItsNextWrite) {
+  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
+  ASSERT_TRUE(
+      throughline::testing::WaitFor([&] { return alignment_server().holds_subscriptions(); }));
+  pqxx::connection admin(flags().database_url);
+  // The subscriptions' session locks (one bigint key each: objsubid 1) held in this database.
+  const std::string kSubscriptionLocks =
+      "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = "
+      "(SELECT oid FROM pg_database WHERE datname = current_database())";
+  auto subscription_locks = [&] {
+    return pqxx::nontransaction(admin).exec1("SELECT count(*) " + kSubscriptionLocks)[0].as<int>();
+  };
+  ASSERT_EQ(subscription_locks(), 2);
+  const std::string holders =
+      pqxx::nontransaction(admin).exec1("SELECT array_agg(pid) " + kSubscriptionLocks)[0].c_str();
+  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) " + kSubscriptionLocks);
+  // Gone: their processes have ended, and closed their connections.
+  ASSERT_TRUE(throughline::testing::WaitFor([&] {
+    return pqxx::nontransaction(admin)
+               .exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+                             holders)[0]
+               .as<int>() == 0;
+  }));
+  ASSERT_EQ(subscription_locks(), 0);
+
+  ASSERT_EQ(RetargetToOneClick().size(), 5u);
+  // The offering subscription wrote them, holding its lock again; the segment subscription,
+  // which has had nothing to write, notices at its next write.
+  EXPECT_EQ(subscription_locks(), 1);
+}
+
 TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOffering) {
   ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
   ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
