@@ -4,7 +4,9 @@
 #include <iterator>
 #include <set>
 #include <utility>
+#include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -297,15 +299,60 @@ std::optional<ReadResult> EventLog::Recent::ReadAfter(int64_t position,
   return result;
 }
 
+namespace {
+
+// The appends of the attempt of EventLog::RunTransaction running on this thread, if any.
+struct AttemptAppends {
+  const EventLog* log;
+  const pqxx::work* tx;
+  std::vector<std::pair<int64_t, EventLog::Batch>> batches;  // by first position
+};
+thread_local AttemptAppends* attempt_appends = nullptr;
+
+}  // namespace
+
+absl::Status EventLog::RunTransaction(db::ConnectionPool& pool, absl::Time deadline,
+                                      const std::function<absl::Status(pqxx::work&)>& body) const {
+  // The latest attempt's appends: committed with it, or abandoned however it ended.
+  std::vector<std::pair<int64_t, Batch>> appended;
+  auto abandon = [&] {
+    for (const auto& batch : appended) Abandoned(batch.first);
+    appended.clear();
+  };
+  const absl::Status status = db::RunTransaction(pool, deadline, [&](pqxx::work& tx) {
+    abandon();  // an earlier attempt's
+    AttemptAppends attempt{this, &tx, {}};
+    AttemptAppends* const outer = std::exchange(attempt_appends, &attempt);
+    absl::Cleanup end = [&] {
+      attempt_appends = outer;
+      appended = std::move(attempt.batches);
+    };
+    return body(tx);
+  });
+  if (!status.ok()) {
+    abandon();
+    return status;
+  }
+  for (auto& [first_position, batch] : appended) Committed(first_position, std::move(batch));
+  return status;
+}
+
 CloudEvent EventLog::Append(pqxx::work& tx, std::string_view organization, std::string_view type,
                             std::string_view subject, int64_t revision,
                             const google::protobuf::Message& payload, absl::Time time,
                             absl::BitGenRef random,
                             const std::vector<std::string>& audience) const {
-  std::vector<PendingEvent> events;
-  events.push_back(Draft(organization, type, subject, revision, payload, time, random, audience));
-  AppendAll(tx, events);
-  return std::move(events.front().event);
+  PendingEvent pending =
+      Draft(organization, type, subject, revision, payload, time, random, audience);
+  CloudEvent event = pending.event;
+  Batch batch;
+  batch.Add(std::move(pending));
+  const int64_t first_position = AppendAll(tx, batch);
+  if (attempt_appends != nullptr && attempt_appends->log == this && attempt_appends->tx == &tx) {
+    Appending(first_position, batch);
+    attempt_appends->batches.emplace_back(first_position, std::move(batch));
+  }
+  return event;
 }
 
 absl::StatusOr<ReadResult> EventLog::Read(db::ConnectionPool& pool, absl::Time deadline,

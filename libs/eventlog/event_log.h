@@ -148,8 +148,16 @@ class EventLog {
   // How Committed and Abandoned wake the readers of an organization.
   void SetLocalWake(std::function<void(const std::string& organization)> wake);
 
+  // db::RunTransaction for a change whose events are appended with Append: once it commits,
+  // this process's own watch streams get those events from memory, woken at once instead of by
+  // the commit's notification, and read nothing back from the database (Appending, Committed,
+  // Abandoned, done for the caller). Appends on `tx` only: one transaction per change.
+  absl::Status RunTransaction(db::ConnectionPool& pool, absl::Time deadline,
+                              const std::function<absl::Status(pqxx::work&)>& body) const;
+
   // Drafts one event and appends it (AppendAll of one). Returns the event as readers will see
-  // it.
+  // it. In a transaction of RunTransaction, the event reaches this process's readers from
+  // memory once it commits.
   io::cloudevents::v1::CloudEvent Append(pqxx::work& tx, std::string_view organization,
                                          std::string_view type, std::string_view subject,
                                          int64_t revision, const google::protobuf::Message& payload,

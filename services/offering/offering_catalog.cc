@@ -65,7 +65,7 @@ absl::StatusOr<bool> OfferingCatalog::FindReplay(const server::CallContext& call
                                                  google::protobuf::Message* response) {
   if (key.request_id.empty()) return false;
   bool found = false;
-  absl::Status status = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  absl::Status status = events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     auto stored = db::FindCompletedRequest(tx, key, db::RequestFingerprint(request));
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return absl::OkStatus();
@@ -114,7 +114,7 @@ absl::Status OfferingCatalog::CreateOffering(const server::CallContext& call,
       ReadTargetSegment(call, request.offering().target_segment(), "offering.target_segment");
   if (!segment.ok()) return segment.status();
 
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, offering, [&]() -> absl::Status {
       *offering = request.offering();
       ClearOutputOnly(*offering);
@@ -263,7 +263,7 @@ absl::Status OfferingCatalog::UpdateOffering(const server::CallContext& call,
     if (!segment.ok()) return segment.status();
     target = *std::move(segment);
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return ApplyOfferingChange(tx, (*ids)[0], (*ids)[1], request.offering(), *paths,
                                request.offering().etag(), target ? &*target : nullptr, offering);
   });
@@ -302,7 +302,7 @@ absl::Status OfferingCatalog::RetargetOffering(const server::CallContext& call,
     source.set_value_proposition(request.value_proposition());
     paths.insert("value_proposition");
   }
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, offering, [&] {
       return ApplyOfferingChange(tx, (*ids)[0], (*ids)[1], source, paths, request.etag(),
                                  &*segment, offering);
@@ -316,7 +316,7 @@ absl::Status OfferingCatalog::DeleteOffering(const server::CallContext& call,
   if (!ids.ok()) return ids.status();
   const std::string& organization = (*ids)[0];
   const std::string& offering_id = (*ids)[1];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = OfferingStore::FindOffering(tx, organization, offering_id, /*for_update=*/true);
     if (!stored) return errors::NotFound("offering", request.name());
     const v1::Offering& offering = stored->resource;
@@ -365,7 +365,7 @@ absl::Status OfferingCatalog::CreateDecision(const server::CallContext& call,
   if (!violations.empty()) return violations.ToStatus();
 
   const db::IdempotencyKey key{organization, "CreateDecision", request.request_id()};
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, decision, [&]() -> absl::Status {
       if (!OfferingStore::FindOffering(tx, organization, offering_id, /*for_update=*/true)) {
         return errors::NotFound("offering", request.parent());
@@ -467,7 +467,7 @@ absl::Status OfferingCatalog::UpdateDecision(const server::CallContext& call,
   const std::string& organization = (*ids)[0];
   const std::string& offering_id = (*ids)[1];
   const std::string& decision_id = (*ids)[2];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = OfferingStore::FindDecision(tx, organization, offering_id, decision_id,
                                               /*for_update=*/true);
     if (!stored) return errors::NotFound("decision", request.decision().name());
@@ -510,7 +510,7 @@ absl::Status OfferingCatalog::DeleteDecision(const server::CallContext& call,
                                              const v1::DeleteDecisionRequest& request) {
   auto ids = AuthorizedName(call, kDecisionPattern, request.name(), "name", Access::kWrite);
   if (!ids.ok()) return ids.status();
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = OfferingStore::FindDecision(tx, (*ids)[0], (*ids)[1], (*ids)[2],
                                               /*for_update=*/true);
     if (!stored) return errors::NotFound("decision", request.name());

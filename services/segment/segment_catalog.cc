@@ -88,7 +88,7 @@ absl::Status SegmentCatalog::CreateMarket(const server::CallContext& call,
   if (!violations.empty()) return violations.ToStatus();
 
   const db::IdempotencyKey key{organization, "CreateMarket", request.request_id()};
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, market, [&]() -> absl::Status {
       *market = request.market();
       ClearOutputOnly(*market);
@@ -162,7 +162,7 @@ absl::Status SegmentCatalog::UpdateMarket(const server::CallContext& call,
   if (!paths.ok()) return paths.status();
   const std::string& organization = (*ids)[0];
   const std::string& market_id = (*ids)[1];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true);
     if (!stored) return errors::NotFound("market", request.market().name());
     const v1::Market& before = stored->resource;
@@ -199,7 +199,7 @@ absl::Status SegmentCatalog::DeleteMarket(const server::CallContext& call,
   if (!ids.ok()) return ids.status();
   const std::string& organization = (*ids)[0];
   const std::string& market_id = (*ids)[1];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true);
     if (!stored) return errors::NotFound("market", request.name());
     const v1::Market& market = stored->resource;
@@ -254,7 +254,7 @@ absl::Status SegmentCatalog::CreateSegment(const server::CallContext& call,
   if (!violations.empty()) return violations.ToStatus();
 
   const db::IdempotencyKey key{organization, "CreateSegment", request.request_id()};
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     return db::RunIdempotent(tx, key, request, segment, [&]() -> absl::Status {
       // Lock the market so that a concurrent delete cannot orphan the new segment.
       if (!SegmentStore::FindMarket(tx, organization, market_id, /*for_update=*/true)) {
@@ -349,7 +349,7 @@ absl::Status SegmentCatalog::UpdateSegment(const server::CallContext& call,
   auto paths = api::ResolveUpdateMask(request.update_mask(), kSegmentUpdatable);
   if (!paths.ok()) return paths.status();
   const std::string& organization = (*ids)[0];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = SegmentStore::LockSegment(tx, organization, (*ids)[1], (*ids)[2]);
     if (!stored) return errors::NotFound("segment", request.segment().name());
     const v1::Segment& before = stored->resource;
@@ -385,7 +385,7 @@ absl::Status SegmentCatalog::DeleteSegment(const server::CallContext& call,
   auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kWrite);
   if (!ids.ok()) return ids.status();
   const std::string& organization = (*ids)[0];
-  return db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
+  return events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) -> absl::Status {
     auto stored = SegmentStore::LockSegment(tx, organization, (*ids)[1], (*ids)[2]);
     if (!stored) return errors::NotFound("segment", request.name());
     const v1::Segment& segment = stored->resource;

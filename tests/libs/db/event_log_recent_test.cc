@@ -236,6 +236,35 @@ TEST(EventLogNotificationTest, ANotificationNamesItsOrganizationAndTheCommitsLas
 // the database, and a page from memory that reaches that head is complete: the watch streams
 // of a busy alignmentd read every commit of their own process from memory alone
 // (BENCHMARKS.md, step 22). What commits later is heard of by its notification.
+// EventLog::RunTransaction does for a service's changes what alignmentd's writer does by hand:
+// what commits is read from memory, woken at once; what does not (an error, an attempt retried)
+// is read from the database again.
+TEST_F(EventLogRecentTest, ATransactionOfRunTransactionReachesThisProcessFromMemory) {
+  std::vector<std::string> woken;
+  writer_.SetLocalWake([&](const std::string& organization) { woken.push_back(organization); });
+  google::protobuf::StringValue payload;
+  auto change = [&](const std::string& subject, int failures) {
+    int attempts = 0;
+    return writer_.RunTransaction(pool_, absl::Now() + absl::Seconds(10), [&](pqxx::work& tx) {
+      writer_.Append(tx, "acme", "t", subject, 1, payload, absl::Now(), random_);
+      if (attempts++ < failures) throw pqxx::serialization_failure("conflict, as in a test");
+      return subject == "refused" ? absl::FailedPreconditionError("refused") : absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(change("a", 0).ok());
+  EXPECT_THAT(woken, ElementsAre("acme"));
+  EXPECT_EQ(change("refused", 0).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(change("b", 2).ok());  // two attempts rolled back, each reusing the position
+
+  // Gone from the database, still in this process's memory: what committed, once.
+  pqxx::connection connection(database_->url());
+  pqxx::work deletion(connection);
+  deletion.exec0(absl::StrCat("DELETE FROM ", kRecentSchema, ".event_log"));
+  deletion.commit();
+  EXPECT_THAT(ReadToTheEnd(writer_, pool_, "", 10), ElementsAre("a", "b"));
+  EXPECT_THAT(ReadToTheEnd(elsewhere_, pool_, "", 10), ::testing::IsEmpty());
+}
+
 TEST_F(EventLogRecentTest, AReadAtTheKnownHeadGetsNothingWithoutTheDatabase) {
   const auto one = [&](const std::string& subject) {
     EventLog::Batch batch;
