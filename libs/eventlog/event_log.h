@@ -151,7 +151,7 @@ class EventLog {
   // db::RunTransaction for a change whose events are appended with Append: once it commits,
   // this process's own watch streams get those events from memory, woken at once instead of by
   // the commit's notification, and read nothing back from the database (Appending, Committed,
-  // Abandoned, done for the caller). Appends on `tx` only: one transaction per change.
+  // Abandoned, done for the caller). Only the Append calls given the body's `tx` are reported.
   absl::Status RunTransaction(db::ConnectionPool& pool, absl::Time deadline,
                               const std::function<absl::Status(pqxx::work&)>& body) const;
 
