@@ -145,7 +145,8 @@ class EventLog {
   void Notified(std::optional<int64_t> last_position) const;
   // The last position committed in `tx`'s snapshot.
   static int64_t LastPosition(pqxx::transaction_base& tx);
-  // How Committed and Abandoned wake the readers of an organization.
+  // How Committed and Abandoned wake the readers of an organization (the process's
+  // EventNotifier sets it).
   void SetLocalWake(std::function<void(const std::string& organization)> wake);
 
   // db::RunTransaction for a change whose events are appended with Append: once it commits,

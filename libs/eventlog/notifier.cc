@@ -46,11 +46,13 @@ bool ReadHead(pqxx::connection& connection, const EventLog& log) {
 
 }  // namespace
 
-EventNotifier::EventNotifier(db::ConnectionPool& pool, const EventLog& log,
-                             absl::Duration poll_interval)
-    : pool_(pool), log_(log), poll_interval_(poll_interval) {}
+EventNotifier::EventNotifier(db::ConnectionPool& pool, EventLog& log, absl::Duration poll_interval)
+    : pool_(pool), log_(log), poll_interval_(poll_interval) {
+  log_.SetLocalWake([this](const std::string& organization) { Wake(organization); });
+}
 
 EventNotifier::~EventNotifier() {
+  log_.SetLocalWake(nullptr);
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;

@@ -26,7 +26,9 @@ class EventNotifier {
  public:
   using Callback = std::function<void()>;
 
-  EventNotifier(db::ConnectionPool& pool, const EventLog& log,
+  // Also has `log` wake this notifier's subscribers when this process commits events
+  // (EventLog::SetLocalWake), until the notifier is destroyed.
+  EventNotifier(db::ConnectionPool& pool, EventLog& log,
                 absl::Duration poll_interval = absl::Milliseconds(500));
   ~EventNotifier();  // Stops the thread.
   EventNotifier(const EventNotifier&) = delete;
@@ -41,7 +43,8 @@ class EventNotifier {
   // After this returns, the callback is not running and will not run again.
   void Unsubscribe(int64_t id);
 
-  // Wakes the subscribers of `organization` now, as its notification would (EventLog::Committed).
+  // Wakes the subscribers of `organization` now, as its notification would (EventLog::Committed
+  // calls it).
   void Wake(const std::string& organization);
 
   // Server shutdown: from now on closing() is true, and every subscriber is woken once so
@@ -60,7 +63,7 @@ class EventNotifier {
   void Dispatch(const std::set<std::string>& organizations, bool everyone);
 
   db::ConnectionPool& pool_;
-  const EventLog& log_;
+  EventLog& log_;
   const absl::Duration poll_interval_;
   std::thread thread_;
 

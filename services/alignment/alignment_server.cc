@@ -54,10 +54,6 @@ absl::StatusOr<std::unique_ptr<AlignmentServer>> AlignmentServer::Start(
   }
   std::unique_ptr<AlignmentServer> server(
       new AlignmentServer(flags, options, *peer_credentials, std::move(authenticator)));
-  // The task events this process commits reach its own WatchTasks streams from memory.
-  server->task_log_.SetLocalWake([notifier = &server->notifier_](const std::string& organization) {
-    notifier->Wake(organization);
-  });
   server->notifier_.Start();
   server->host_->AddService(&server->service_);
   if (absl::Status started = server->host_->Start(); !started.ok()) return started;

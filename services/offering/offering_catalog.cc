@@ -65,7 +65,7 @@ absl::StatusOr<bool> OfferingCatalog::FindReplay(const server::CallContext& call
                                                  google::protobuf::Message* response) {
   if (key.request_id.empty()) return false;
   bool found = false;
-  absl::Status status = events_.RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
+  absl::Status status = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     auto stored = db::FindCompletedRequest(tx, key, db::RequestFingerprint(request));
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return absl::OkStatus();

@@ -41,11 +41,6 @@ absl::StatusOr<std::unique_ptr<OfferingServer>> OfferingServer::Start(
   }
   std::unique_ptr<OfferingServer> server(
       new OfferingServer(flags, options, *peer_credentials, std::move(authenticator)));
-  // The events this process commits reach its own watch streams from memory, woken at once
-  // (EventLog::RunTransaction).
-  server->events_.SetLocalWake([notifier = &server->notifier_](const std::string& organization) {
-    notifier->Wake(organization);
-  });
   server->notifier_.Start();
   server->host_->AddService(&server->service_);
   if (absl::Status started = server->host_->Start(); !started.ok()) return started;

@@ -110,9 +110,10 @@ std::optional<CpuTimes> ReadCpuTimes() {
       label != "cpu") {
     return std::nullopt;
   }
+  const double ticks_per_second = TicksPerSecond();
   return CpuTimes{
-      .busy = static_cast<double>(user + nice + system + irq + softirq) / TicksPerSecond(),
-      .steal = static_cast<double>(steal) / TicksPerSecond()};
+      .busy = static_cast<double>(user + nice + system + irq + softirq) / ticks_per_second,
+      .steal = static_cast<double>(steal) / ticks_per_second};
 }
 
 // Every process's name and core-seconds of user and system time since it started, by pid.
