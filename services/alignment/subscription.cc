@@ -27,7 +27,8 @@ struct PlannedEvent {
 
 // The events between the stream's reader thread and the writer: Push waits while
 // `capacity` wait, Pop waits for the next one. After End (the stream ended), Pop returns what
-// is left, then std::nullopt; after Stop (the writer gave up), Push refuses.
+// is left, then std::nullopt with drained() true; after Stop (the writer gave up), Push
+// refuses.
 class PlannedEvents {
  public:
   explicit PlannedEvents(size_t capacity) : capacity_(capacity) {}
@@ -40,9 +41,11 @@ class PlannedEvents {
     return true;
   }
 
-  std::optional<PlannedEvent> Pop() {
+  // The next event, waiting up to `timeout` for it; std::nullopt when none came in time or
+  // when the stream ended and every event was taken (drained()).
+  std::optional<PlannedEvent> Pop(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(this, &PlannedEvents::HasEventOrEnded));
+    mu_.AwaitWithTimeout(absl::Condition(this, &PlannedEvents::HasEventOrEnded), timeout);
     if (queue_.empty()) return std::nullopt;
     PlannedEvent planned = std::move(queue_.front());
     queue_.pop_front();
@@ -64,6 +67,11 @@ class PlannedEvents {
     ended_ = true;
   }
 
+  bool drained() const {
+    absl::MutexLock lock(&mu_);
+    return ended_ && queue_.empty();
+  }
+
   void Stop() {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
@@ -78,7 +86,7 @@ class PlannedEvents {
   }
 
   const size_t capacity_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<PlannedEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
@@ -306,11 +314,22 @@ absl::Status Subscription::Consume(bool& delivered, pqxx::connection& lock_sessi
     planned_events.End();
   });
   absl::Status status;
-  while (std::optional<PlannedEvent> planned = planned_events.Pop()) {
+  while (true) {
+    // While no event comes, the fence is checked every lock_retry_ too: a holder whose session
+    // ended stops holding within the time a standby takes to take over, not at its next event
+    // (until then it would report holding, and, alone, nobody would hold the lock).
+    std::optional<PlannedEvent> planned = planned_events.Pop(lock_retry_);
+    if (!planned.has_value() && planned_events.drained()) break;
     std::vector<PlannedEvent> batch;
-    batch.push_back(*std::move(planned));
-    planned_events.PopPrepared(batch, kMaxBatch);
-    status = lock_lost() ? lock_lost_error : write(batch);
+    if (planned.has_value()) {
+      batch.push_back(*std::move(planned));
+      planned_events.PopPrepared(batch, kMaxBatch);
+    }
+    if (lock_lost()) {
+      status = lock_lost_error;
+    } else if (!batch.empty()) {
+      status = write(batch);
+    }
     if (!status.ok()) {
       planned_events.Stop();
       context.TryCancel();

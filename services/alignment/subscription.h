@@ -24,7 +24,7 @@ namespace throughline::alignment {
 // session ends, the lock is released, and another replica takes over within `lock_retry`. A
 // holder whose session ended while it lived (ended by an administrator or an idle timeout, or
 // by PostgreSQL's keepalive across a network partition) stops before its next write, since
-// another replica may hold the lock by then.
+// another replica may hold the lock by then, and, when no event comes, within `lock_retry`.
 // Errors (a service or the database unavailable) reconnect with capped exponential backoff
 // from the stored cursor, so nothing is missed.
 class Subscription {
@@ -47,8 +47,9 @@ class Subscription {
  private:
   void Run();
   // Reads and processes events until the stream ends or fails; returns its status.
-  // `delivered` is set when at least one event was processed. Before each write it checks that
-  // `lock_session` has not ended, and returns UNAVAILABLE when it has.
+  // `delivered` is set when at least one event was processed. Before each write, and every
+  // `lock_retry_` while no event comes, it checks that `lock_session` has not ended, and
+  // returns UNAVAILABLE when it has.
   absl::Status Consume(bool& delivered, pqxx::connection& lock_session);
   // Waits `delay` unless stopping; false when stopping.
   bool Pause(absl::Duration delay);

@@ -135,39 +135,76 @@ TEST_F(AlignmentTriggersTest, ARefusedStoredCursorIsReadAgainFromTheStartWithout
   EXPECT_EQ(TasksOf(kManagedPostgres, kOfferingRetargeted, 5, back.value.revision()).size(), 5u);
 }
 
-// A holder whose lock session ended (an administrator's pg_terminate_backend here; an idle
-// timeout, or PostgreSQL's keepalive across a partition) no longer holds the lock, and another
-// replica may take it. It must notice before it writes again, not when its stream ends: here
-// the next change's tasks are written by a holder that took the lock again first.
-TEST_F(AlignmentTriggersTest, AHolderWhoseLockSessionEndedTakesTheLockAgainBeforeItsNextWrite) {
-  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
-  ASSERT_TRUE(
-      throughline::testing::WaitFor([&] { return alignment_server().holds_subscriptions(); }));
-  pqxx::connection admin(flags().database_url);
-  // The subscriptions' session locks (one bigint key each: objsubid 1) held in this database.
-  const std::string kSubscriptionLocks =
-      "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = "
-      "(SELECT oid FROM pg_database WHERE datname = current_database())";
-  auto subscription_locks = [&] {
-    return pqxx::nontransaction(admin).exec1("SELECT count(*) " + kSubscriptionLocks)[0].as<int>();
-  };
-  ASSERT_EQ(subscription_locks(), 2);
+// The subscriptions' session locks (one bigint key each: objsubid 1) held in this database.
+constexpr char kSubscriptionLocks[] =
+    "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = "
+    "(SELECT oid FROM pg_database WHERE datname = current_database())";
+
+int SubscriptionLocks(pqxx::connection& admin) {
+  return pqxx::nontransaction(admin)
+      .exec1(std::string("SELECT count(*) ") + kSubscriptionLocks)[0]
+      .as<int>();
+}
+
+// Ends the sessions holding the subscriptions' locks (as an administrator's
+// pg_terminate_backend, an idle timeout or PostgreSQL's keepalive across a partition would),
+// waits for their processes to end, and answers their process ids ("{1,2}").
+std::string EndLockSessions(pqxx::connection& admin) {
   const std::string holders =
-      pqxx::nontransaction(admin).exec1("SELECT array_agg(pid) " + kSubscriptionLocks)[0].c_str();
-  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) " + kSubscriptionLocks);
-  // Gone: their processes have ended, and closed their connections.
-  ASSERT_TRUE(throughline::testing::WaitFor([&] {
+      pqxx::nontransaction(admin)
+          .exec1(std::string("SELECT array_agg(pid) ") + kSubscriptionLocks)[0]
+          .c_str();
+  pqxx::nontransaction(admin).exec(std::string("SELECT pg_terminate_backend(pid) ") +
+                                   kSubscriptionLocks);
+  EXPECT_TRUE(throughline::testing::WaitFor([&] {
     return pqxx::nontransaction(admin)
                .exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
                              holders)[0]
                .as<int>() == 0;
   }));
-  ASSERT_EQ(subscription_locks(), 0);
+  return holders;
+}
+
+// A holder whose lock session ended no longer holds the lock, and another replica may take
+// it. It must notice before it writes again, not when its stream ends: here the next change's
+// tasks are written by a holder that took the lock again first. The check while idle (next
+// test) is pushed out of the way by an hour-long lock retry.
+TEST_F(AlignmentTriggersTest, AHolderWhoseLockSessionEndedTakesTheLockAgainBeforeItsNextWrite) {
+  options().subscription_lock_retry = absl::Hours(1);
+  ASSERT_NO_FATAL_FAILURE(StartAlignmentServer());
+  ASSERT_NO_FATAL_FAILURE(CreateReferenceScenario());
+  ASSERT_TRUE(
+      throughline::testing::WaitFor([&] { return alignment_server().holds_subscriptions(); }));
+  pqxx::connection admin(flags().database_url);
+  ASSERT_EQ(SubscriptionLocks(admin), 2);
+  EndLockSessions(admin);
+  ASSERT_EQ(SubscriptionLocks(admin), 0);
 
   ASSERT_EQ(RetargetToOneClick().size(), 5u);
   // The offering subscription wrote them, holding its lock again; the segment subscription,
-  // which has had nothing to write, notices at its next write.
-  EXPECT_EQ(subscription_locks(), 1);
+  // which has had nothing to write, notices at its next write (or in an hour).
+  EXPECT_EQ(SubscriptionLocks(admin), 1);
+}
+
+// A holder with nothing to write notices too, within the lock retry (a second here), so that it
+// stops reporting that it holds the subscription and, as the only replica, takes the lock again
+// without waiting for an event.
+TEST_F(AlignmentTriggersTest, AnIdleHolderWhoseLockSessionEndedTakesTheLockAgain) {
+  ASSERT_TRUE(
+      throughline::testing::WaitFor([&] { return alignment_server().holds_subscriptions(); }));
+  pqxx::connection admin(flags().database_url);
+  ASSERT_EQ(SubscriptionLocks(admin), 2);
+  const std::string ended = EndLockSessions(admin);
+
+  ASSERT_TRUE(throughline::testing::WaitFor([&] { return SubscriptionLocks(admin) == 2; }));
+  EXPECT_EQ(pqxx::nontransaction(admin)
+                .exec_params1(std::string("SELECT count(*) ") + kSubscriptionLocks +
+                                  " AND pid = ANY($1::int[])",
+                              ended)[0]
+                .as<int>(),
+            0)
+      << "held by new sessions";
+  EXPECT_TRUE(alignment_server().holds_subscriptions());
 }
 
 TEST_F(AlignmentTriggersTest, ASegmentNeedsChangeCreatesTasksForEveryAffectedOffering) {
