@@ -265,6 +265,34 @@ TEST_F(EventLogRecentTest, ATransactionOfRunTransactionReachesThisProcessFromMem
   EXPECT_THAT(ReadToTheEnd(elsewhere_, pool_, "", 10), ::testing::IsEmpty());
 }
 
+// A retried attempt's appends are abandoned before the next attempt runs: the next one need
+// not append at the same positions. Here another process takes the position of the attempt
+// rolled back, and the retry appends after it; a position left waiting for the rolled-back
+// attempt would have stopped every reader there ("nothing yet", for good).
+TEST_F(EventLogRecentTest, ARetryAfterAnotherProcessTookThePositionLeavesNoReaderWaiting) {
+  google::protobuf::StringValue payload;
+  EventLog::Batch other;
+  other.Add(Draft("acme", "t", "other", {}));
+  int attempts = 0;
+  ASSERT_TRUE(writer_
+                  .RunTransaction(pool_, absl::Now() + absl::Seconds(10),
+                                  [&](pqxx::work& tx) {
+                                    if (attempts == 1) {
+                                      Append(elsewhere_, std::move(other), /*committed=*/true);
+                                    }
+                                    writer_.Append(tx, "acme", "t",
+                                                   attempts == 0 ? "rolled back" : "b", 1, payload,
+                                                   absl::Now(), random_);
+                                    if (attempts++ == 0) {
+                                      throw pqxx::serialization_failure("conflict, as in a test");
+                                    }
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
+  EXPECT_EQ(attempts, 2);
+  EXPECT_THAT(ReadToTheEnd(writer_, pool_, "", 10), ElementsAre("other", "b"));
+}
+
 TEST_F(EventLogRecentTest, AReadAtTheKnownHeadGetsNothingWithoutTheDatabase) {
   const auto one = [&](const std::string& subject) {
     EventLog::Batch batch;
