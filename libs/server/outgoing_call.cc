@@ -4,6 +4,7 @@
 #include "libs/errors/errors.h"
 #include "libs/log/log.h"
 #include "libs/server/server_host.h"
+#include "libs/server/tls_files.h"
 
 namespace throughline::server {
 
@@ -22,19 +23,17 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const 
     }
     return grpc::InsecureChannelCredentials();
   }
-  grpc::SslCredentialsOptions ssl;
-  auto ca = ReadCredentialFile(tls.ca_file);
-  if (!ca.ok()) return ca.status();
-  ssl.pem_root_certs = *std::move(ca);
-  if (!tls.cert_file.empty()) {
-    auto cert = ReadCredentialFile(tls.cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = ReadCredentialFile(tls.key_file);
-    if (!key.ok()) return key.status();
-    ssl.pem_cert_chain = *std::move(cert);
-    ssl.pem_private_key = *std::move(key);
-  }
-  return grpc::SslCredentials(ssl);
+  auto files = WatchTlsFiles(tls.cert_file, tls.key_file, tls.ca_file, tls.reload_seconds);
+  if (!files.ok()) return files.status();
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(*std::move(files));
+  options.watch_root_certs();
+  if (!tls.cert_file.empty()) options.watch_identity_key_cert_pairs();
+  // The callee's certificate must name the host it is dialled by, as with SslCredentials
+  // (gRPC's per-call host check does too; this does not leave it to a default).
+  options.set_certificate_verifier(
+      std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(options);
 }
 
 std::shared_ptr<grpc::Channel> DialService(

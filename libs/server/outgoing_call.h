@@ -35,6 +35,9 @@ struct PeerTls {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
+  // How often the files are read again: a renewed client certificate or CA is used for the
+  // connections made after that, without a restart (WatchTlsFiles).
+  int reload_seconds = 60;
 };
 
 // The channel credentials `tls` describes, its files read now, so that a bad flag stops the

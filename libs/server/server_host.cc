@@ -2,8 +2,6 @@
 
 #include <signal.h>
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,36 +10,23 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "libs/errors/errors.h"
 #include "libs/log/log.h"
+#include "libs/server/tls_files.h"
 
 namespace throughline::server {
-
-absl::StatusOr<std::string> ReadCredentialFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return errors::FailedPrecondition("FILE_UNREADABLE", path, "cannot read " + path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 namespace {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOptions& tls) {
   if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
-  auto cert = ReadCredentialFile(tls.cert_file);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadCredentialFile(tls.key_file);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!tls.client_ca_file.empty()) {
-    auto ca = ReadCredentialFile(tls.client_ca_file);
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
-  }
-  ssl.client_certificate_request =
-      tls.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
-  return grpc::SslServerCredentials(ssl);
+  auto files = WatchTlsFiles(tls.cert_file, tls.key_file, tls.client_ca_file, tls.reload_seconds);
+  if (!files.ok()) return files.status();
+  grpc::experimental::TlsServerCredentialsOptions options(*std::move(files));
+  options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) options.watch_root_certs();
+  options.set_cert_request_type(tls.require_client_cert
+                                    ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                    : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 }  // namespace

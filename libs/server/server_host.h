@@ -25,11 +25,10 @@ struct TlsOptions {
   // CA that signs client certificates; with require_client_cert, mutual TLS.
   std::string client_ca_file;
   bool require_client_cert = false;
+  // How often the files are read again: a renewed certificate or CA serves new connections
+  // within this time, without a restart (WatchTlsFiles).
+  int reload_seconds = 60;
 };
-
-// The content of a PEM file named by a flag; FAILED_PRECONDITION naming the path when it
-// cannot be read.
-absl::StatusOr<std::string> ReadCredentialFile(const std::string& path);
 
 struct ServerOptions {
   // Name in logs and health, e.g. "throughline.segment.v1.SegmentService".

@@ -79,6 +79,12 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
   app.add_flag("--tls_require_client_cert", flags.tls.require_client_cert,
                "Mutual TLS: refuse clients without a certificate signed by --tls_client_ca")
       ->envname("THROUGHLINE_TLS_REQUIRE_CLIENT_CERT");
+  app.add_option("--tls_reload_seconds", flags.tls.reload_seconds,
+                 "How often --tls_cert, --tls_key and --tls_client_ca are read again: renewed "
+                 "files serve new connections without a restart")
+      ->envname("THROUGHLINE_TLS_RELOAD_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
 }
 
 void AddPeerTlsFlags(CLI::App& app, PeerTls& tls) {
@@ -90,6 +96,12 @@ void AddPeerTlsFlags(CLI::App& app, PeerTls& tls) {
       ->envname("THROUGHLINE_PEER_TLS_CERT");
   app.add_option("--peer_tls_key", tls.key_file, "PEM private key of --peer_tls_cert")
       ->envname("THROUGHLINE_PEER_TLS_KEY");
+  app.add_option("--peer_tls_reload_seconds", tls.reload_seconds,
+                 "How often the --peer_tls_* files are read again: renewed files are used for "
+                 "new connections without a restart")
+      ->envname("THROUGHLINE_PEER_TLS_RELOAD_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
 }
 
 absl::Status ApplyServiceFlags(const ServiceFlags& flags) {

@@ -100,16 +100,18 @@ CertificateAuthority::CertificateAuthority(const std::string& common_name)
 
 CertificateAuthority::~CertificateAuthority() = default;
 
-Certificate CertificateAuthority::IssueServer(const std::string& common_name, Validity validity) {
-  return Issue(common_name, /*server=*/true, validity);
+Certificate CertificateAuthority::IssueServer(const std::string& common_name, Validity validity,
+                                              const std::string& alt_names) {
+  return Issue(common_name, alt_names, validity);
 }
 
 Certificate CertificateAuthority::IssueClient(const std::string& common_name, Validity validity) {
-  return Issue(common_name, /*server=*/false, validity);
+  return Issue(common_name, /*alt_names=*/"", validity);
 }
 
-Certificate CertificateAuthority::Issue(const std::string& common_name, bool server,
-                                        Validity validity) {
+Certificate CertificateAuthority::Issue(const std::string& common_name,
+                                        const std::string& alt_names, Validity validity) {
+  const bool server = !alt_names.empty();
   Key key = NewKey();
   Cert cert = Make(key.get(), common_name, impl_->cert.get(), validity, impl_->next_serial++);
   X509* issuer = impl_->cert.get();
@@ -117,7 +119,7 @@ Certificate CertificateAuthority::Issue(const std::string& common_name, bool ser
   AddExtension(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
   AddExtension(cert.get(), issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
   AddExtension(cert.get(), issuer, NID_ext_key_usage, server ? "serverAuth" : "clientAuth");
-  if (server) AddExtension(cert.get(), issuer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+  if (server) AddExtension(cert.get(), issuer, NID_subject_alt_name, alt_names.c_str());
   Sign(cert.get(), impl_->key.get());
   Certificate out;
   out.cert_pem = Pem([&](BIO* bio) { return PEM_write_bio_X509(bio, cert.get()); });

@@ -33,14 +33,18 @@ class CertificateAuthority {
   // The CA's own certificate, for trust stores.
   const std::string& cert_pem() const { return self_.cert_pem; }
 
-  // A server certificate for 127.0.0.1 and localhost (serverAuth).
-  Certificate IssueServer(const std::string& common_name, Validity validity = {});
+  // A server certificate (serverAuth) for the hosts of `alt_names` (an X.509
+  // subjectAltName: 127.0.0.1 and localhost unless told).
+  Certificate IssueServer(const std::string& common_name, Validity validity = {},
+                          const std::string& alt_names = "IP:127.0.0.1,DNS:localhost");
   // A client certificate (clientAuth).
   Certificate IssueClient(const std::string& common_name, Validity validity = {});
 
  private:
   struct Impl;
-  Certificate Issue(const std::string& common_name, bool server, Validity validity);
+  // A server certificate when `alt_names` is set, a client certificate otherwise.
+  Certificate Issue(const std::string& common_name, const std::string& alt_names,
+                    Validity validity);
 
   std::unique_ptr<Impl> impl_;
   Certificate self_;

@@ -2,10 +2,15 @@
 // right CA gets through; a client trusting another CA, a plaintext client, a server whose
 // certificate expired, and (with --tls_require_client_cert) a client without a certificate,
 // with one signed by another CA, or with an expired one are all refused. offeringd and
-// alignmentd call the other services over mutual TLS with --peer_tls_*.
+// alignmentd call the other services over mutual TLS with --peer_tls_*, and refuse a callee
+// whose certificate names another host. Renewed files serve new connections without a restart
+// (--tls_reload_seconds, --peer_tls_reload_seconds); a key that is not the certificate's stops
+// the service at start.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <pqxx/pqxx>
 
 #include "tests/reliability/certificates.h"
@@ -72,6 +77,14 @@ class TlsTest : public ReliabilityTest {
     return {"--peer_tls_ca",   WriteFile(name + "-peer-ca.crt", ca_.cert_pem()),
             "--peer_tls_cert", WriteFile(name + "-peer.crt", client.cert_pem),
             "--peer_tls_key",  WriteFile(name + "-peer.key", client.key_pem)};
+  }
+
+  // Replaces the file at `path` the way certificate renewal should (cert-manager, Kubernetes'
+  // secret volumes): a complete new file renamed over the old one.
+  void ReplaceFile(const std::string& path, const std::string& content) {
+    const std::string name = path.substr(dir().size() + 1);
+    const std::string next = WriteFile(name + ".next", content);
+    ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0) << "rename to " << path;
   }
 
   static void Append(std::vector<std::string>& flags, const std::vector<std::string>& more) {
@@ -232,6 +245,110 @@ TEST_F(TlsTest, APlaintextCallerCannotReachATlsService) {
   pqxx::connection connection(database_->url());
   pqxx::read_transaction tx(connection);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM offering.offerings")[0].as<int>(), 0);
+}
+
+// A renewed server certificate, key and client CA serve new connections without a restart
+// (--tls_reload_seconds). The renewal here moves to another CA altogether, so that each
+// connection tells which files served it: clients of the new CA get through once the files
+// were read again, and clients of the old one no longer do.
+TEST_F(TlsTest, RenewedServerFilesServeNewConnectionsWithoutARestart) {
+  const Certificate first = ca_.IssueServer("segmentd");
+  const std::string cert = WriteFile("renewed.crt", first.cert_pem);
+  const std::string key = WriteFile("renewed.key", first.key_pem);
+  const std::string client_ca = WriteFile("renewed-client-ca.crt", ca_.cert_pem());
+  std::vector<std::string> flags = CommonFlags(database_->url());
+  Append(flags, {"--tls_cert", cert, "--tls_key", key, "--tls_client_ca", client_ca,
+                 "--tls_require_client_cert", "--tls_reload_seconds", "1"});
+  const Service segmentd = Spawn("segmentd-renewed", THROUGHLINE_SEGMENTD, flags);
+  ASSERT_NE(segmentd.port, 0);
+  const Certificate old_client = ca_.IssueClient("planning-platform");
+  const Certificate new_client = wrong_ca_.IssueClient("planning-platform");
+  const grpc::Status before = Call(segmentd, Trusting(ca_.cert_pem(), &old_client));
+  ASSERT_EQ(before.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(before);
+  ASSERT_EQ(Call(segmentd, Trusting(wrong_ca_.cert_pem(), &new_client)).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
+  const Certificate renewed = wrong_ca_.IssueServer("segmentd");
+  ReplaceFile(key, renewed.key_pem);
+  ReplaceFile(cert, renewed.cert_pem);
+  ReplaceFile(client_ca, wrong_ca_.cert_pem());
+  EXPECT_TRUE(throughline::testing::WaitFor([&] {
+    return Call(segmentd, Trusting(wrong_ca_.cert_pem(), &new_client)).error_code() ==
+           grpc::StatusCode::NOT_FOUND;
+  }));
+  const grpc::Status old_ca = Call(segmentd, Trusting(ca_.cert_pem(), &old_client));
+  EXPECT_EQ(old_ca.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(old_ca);
+}
+
+// offeringd's renewed client certificate is used for its next connections to segmentd without
+// a restart (--peer_tls_reload_seconds). It starts with an expired one, which segmentd refuses:
+// creating an offering, which reads the target segment, fails UNAVAILABLE until the renewal.
+TEST_F(TlsTest, ARenewedPeerCertificateIsUsedWithoutARestart) {
+  const Service segmentd = StartTlsSegmentd(ca_.IssueServer("segmentd"), ca_.cert_pem());
+  ASSERT_NE(segmentd.port, 0);
+  const Certificate expired = ca_.IssueClient("offeringd", Expired());
+  const std::string cert = WriteFile("offeringd-renewed.crt", expired.cert_pem);
+  const std::string key = WriteFile("offeringd-renewed.key", expired.key_pem);
+  std::vector<std::string> flags = OfferingFlags(segmentd);
+  Append(flags, {"--peer_tls_ca", WriteFile("offeringd-renewed-ca.crt", ca_.cert_pem()),
+                 "--peer_tls_cert", cert, "--peer_tls_key", key, "--peer_tls_reload_seconds", "1"});
+  const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, flags);
+  ASSERT_NE(offeringd.port, 0);
+  const Certificate platform = ca_.IssueClient("planning-platform");
+  SuiteClients to_segments(segmentd.address(), offeringd.address(), offeringd.address(),
+                           Trusting(ca_.cert_pem(), &platform));
+  ASSERT_TRUE(to_segments.CreateMarket(kMarketId, CloudDatabases()).ok());
+  ASSERT_TRUE(to_segments.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  SuiteClients to_offerings(segmentd.address(), offeringd.address(), offeringd.address());
+  const auto refused = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres());
+  ASSERT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(refused.status);
+
+  const Certificate renewed = ca_.IssueClient("offeringd");
+  ReplaceFile(key, renewed.key_pem);
+  ReplaceFile(cert, renewed.cert_pem);
+  grpc::Status last;
+  EXPECT_TRUE(throughline::testing::WaitFor(
+      [&] {
+        last = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres()).status;
+        return last.ok();
+      },
+      absl::Seconds(30)))
+      << Describe(last);
+}
+
+// The services check that the certificate of the service they call names the host they dial:
+// a segmentd whose certificate (from the right CA) names another host is refused, so
+// offeringd cannot read the segment an offering targets.
+TEST_F(TlsTest, PeersRefuseACertificateThatNamesAnotherHost) {
+  const Service segmentd = StartTlsSegmentd(
+      ca_.IssueServer("segmentd", {}, "DNS:segmentd.elsewhere.test"), ca_.cert_pem());
+  ASSERT_NE(segmentd.port, 0);
+  std::vector<std::string> flags = OfferingFlags(segmentd);
+  Append(flags, PeerTlsFlags("offeringd"));
+  const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, flags);
+  ASSERT_NE(offeringd.port, 0);
+  SuiteClients to_offerings(segmentd.address(), offeringd.address(), offeringd.address());
+  // Without a connection to segmentd the target segment is unknown: UNAVAILABLE. Connected,
+  // it would be FAILED_PRECONDITION (no such segment).
+  const auto offering = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres());
+  EXPECT_EQ(offering.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << Describe(offering.status);
+}
+
+// A private key that is not the certificate's stops the service at start, naming both files
+// (gRPC would start and fail every handshake).
+TEST_F(TlsTest, AKeyThatIsNotTheCertificatesStopsTheServiceAtStart) {
+  const Certificate one = ca_.IssueServer("segmentd");
+  const Certificate other = ca_.IssueServer("segmentd");
+  std::vector<std::string> flags = CommonFlags(database_->url());
+  Append(flags, {"--tls_cert", WriteFile("mismatched.crt", one.cert_pem), "--tls_key",
+                 WriteFile("mismatched.key", other.key_pem)});
+  auto process = e2e::ChildProcess::Start("segmentd-mismatched", THROUGHLINE_SEGMENTD, flags,
+                                          dir() + "/segmentd-mismatched.log");
+  ASSERT_TRUE(process.ok()) << process.status();
+  ASSERT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
+      << (*process)->Log();
+  EXPECT_THAT((*process)->Log(), ::testing::HasSubstr("mismatched.key is not the private key of"));
 }
 
 }  // namespace
