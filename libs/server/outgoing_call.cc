@@ -23,17 +23,24 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const 
     }
     return grpc::InsecureChannelCredentials();
   }
-  auto files = WatchTlsFiles(tls.cert_file, tls.key_file, tls.ca_file, tls.reload_seconds);
+  auto files = TlsFiles::Watch(tls.cert_file, tls.key_file, tls.ca_file, tls.reload_seconds);
   if (!files.ok()) return files.status();
   grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(*std::move(files));
+  options.set_certificate_provider((*files)->provider());
   options.watch_root_certs();
   if (!tls.cert_file.empty()) options.watch_identity_key_cert_pairs();
   // The callee's certificate must name the host it is dialled by, as with SslCredentials
   // (gRPC's per-call host check does too; this does not leave it to a default).
   options.set_certificate_verifier(
       std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
-  return grpc::experimental::TlsCredentials(options);
+  // The credentials own the watcher of their files: a pointer to them that keeps both.
+  struct Owned {
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+    std::unique_ptr<TlsFiles> files;
+  };
+  auto owned = std::make_shared<Owned>(
+      Owned{grpc::experimental::TlsCredentials(options), *std::move(files)});
+  return std::shared_ptr<grpc::ChannelCredentials>(owned, owned->credentials.get());
 }
 
 std::shared_ptr<grpc::Channel> DialService(

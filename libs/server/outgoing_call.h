@@ -42,7 +42,9 @@ struct PeerTls {
 
 // The channel credentials `tls` describes, its files read now, so that a bad flag stops the
 // service at start: INVALID_ARGUMENT naming the flag when the files given do not make sense
-// together, FAILED_PRECONDITION naming the file that cannot be read.
+// together, FAILED_PRECONDITION naming the file that cannot be read or is not valid
+// (TlsFiles::Watch). With TLS the credentials read the files again while they are kept: keep
+// them as long as the channels made with them (a channel does not keep them).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const PeerTls& tls);
 
 // A channel from one service to another at `address` (host:port) with `credentials`

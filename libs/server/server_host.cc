@@ -10,17 +10,21 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "libs/errors/errors.h"
 #include "libs/log/log.h"
-#include "libs/server/tls_files.h"
 
 namespace throughline::server {
 
 namespace {
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOptions& tls) {
+// The server's credentials; `files` gets the watcher of the TLS files, which must live as long
+// as the server.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const TlsOptions& tls, std::unique_ptr<TlsFiles>& files) {
   if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
-  auto files = WatchTlsFiles(tls.cert_file, tls.key_file, tls.client_ca_file, tls.reload_seconds);
-  if (!files.ok()) return files.status();
-  grpc::experimental::TlsServerCredentialsOptions options(*std::move(files));
+  auto watched =
+      TlsFiles::Watch(tls.cert_file, tls.key_file, tls.client_ca_file, tls.reload_seconds);
+  if (!watched.ok()) return watched.status();
+  files = *std::move(watched);
+  grpc::experimental::TlsServerCredentialsOptions options(files->provider());
   options.watch_identity_key_cert_pairs();
   if (!tls.client_ca_file.empty()) options.watch_root_certs();
   options.set_cert_request_type(tls.require_client_cert
@@ -52,7 +56,7 @@ absl::Status ServerHost::Start() {
     }
   }
 
-  auto credentials = Credentials(options_.tls);
+  auto credentials = Credentials(options_.tls, tls_files_);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

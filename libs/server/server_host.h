@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/server/metrics.h"
+#include "libs/server/tls_files.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 
@@ -94,6 +95,7 @@ class ServerHost {
   std::shared_ptr<prometheus::Registry> registry_;
   GrpcMetrics metrics_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<TlsFiles> tls_files_;  // with TLS: the files, read again while serving
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -1,16 +1,28 @@
 #include "libs/server/tls_files.h"
 
+#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "libs/errors/errors.h"
+#include "libs/log/log.h"
 
 namespace throughline::server {
 namespace {
+
+// How often gRPC reads the private copies: they change only when a reading was consistent.
+constexpr unsigned int kGrpcReloadSeconds = 1;
 
 absl::StatusOr<std::string> ReadCredentialFile(const std::string& path) {
   std::ifstream in(path);
@@ -53,27 +65,114 @@ absl::Status CheckCa(const std::string& ca_file, const std::string& ca_pem) {
   return ca == nullptr ? NotPem(ca_file, "certificate") : absl::OkStatus();
 }
 
+// Writes `content` to `path` whole: a file of this process only (0600) renamed over it, so that
+// a reader sees the old content or the new, never a part.
+absl::Status WriteWhole(const std::string& path, const std::string& content) {
+  const std::string next = path + ".next";
+  const int fd = open(next.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return errors::Internal("cannot write " + next);
+  const bool written =
+      write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  const bool closed = close(fd) == 0;
+  if (!written || !closed || std::rename(next.c_str(), path.c_str()) != 0) {
+    return errors::Internal("cannot write " + path);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<grpc::experimental::CertificateProviderInterface>> WatchTlsFiles(
-    const std::string& cert_file, const std::string& key_file, const std::string& ca_file,
-    int reload_seconds) {
-  if (!cert_file.empty()) {
-    auto cert = ReadCredentialFile(cert_file);
+absl::StatusOr<std::unique_ptr<TlsFiles>> TlsFiles::Watch(const std::string& cert_file,
+                                                          const std::string& key_file,
+                                                          const std::string& ca_file,
+                                                          int reload_seconds) {
+  const char* tmp = getenv("TMPDIR");
+  std::string directory =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/throughline-tls-XXXXXX");
+  if (mkdtemp(directory.data()) == nullptr) {
+    return errors::FailedPrecondition(
+        "TLS_DIRECTORY", directory,
+        "cannot make a private directory " + directory + " for the TLS files gRPC reads");
+  }
+  std::unique_ptr<TlsFiles> files(
+      new TlsFiles(cert_file, key_file, ca_file, reload_seconds, std::move(directory)));
+  if (absl::Status relayed = files->Relay(); !relayed.ok()) return relayed;
+  const std::string identity =
+      cert_file.empty() ? "" : absl::StrCat(files->directory_, "/identity.pem");
+  files->provider_ = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      /*private_key_path=*/identity, /*identity_certificate_path=*/identity,
+      ca_file.empty() ? "" : absl::StrCat(files->directory_, "/ca.pem"), kGrpcReloadSeconds);
+  files->thread_ = std::thread([raw = files.get()] { raw->ReloadLoop(); });
+  return files;
+}
+
+TlsFiles::TlsFiles(std::string cert_file, std::string key_file, std::string ca_file,
+                   int reload_seconds, std::string directory)
+    : cert_file_(std::move(cert_file)),
+      key_file_(std::move(key_file)),
+      ca_file_(std::move(ca_file)),
+      reload_seconds_(reload_seconds),
+      directory_(std::move(directory)) {}
+
+TlsFiles::~TlsFiles() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+absl::Status TlsFiles::Relay() {
+  std::string identity;
+  if (!cert_file_.empty()) {
+    auto cert = ReadCredentialFile(cert_file_);
     if (!cert.ok()) return cert.status();
-    auto key = ReadCredentialFile(key_file);
+    auto key = ReadCredentialFile(key_file_);
     if (!key.ok()) return key.status();
-    if (absl::Status pair = CheckKeyPair(cert_file, *cert, key_file, *key); !pair.ok()) {
+    if (absl::Status pair = CheckKeyPair(cert_file_, *cert, key_file_, *key); !pair.ok()) {
       return pair;
     }
+    // One file, so that gRPC reads the key and its certificate at once (OpenSSL takes the
+    // private key's PEM block for the key, the certificates' for the chain).
+    identity = absl::StrCat(*key, "\n", *cert);
   }
-  if (!ca_file.empty()) {
-    auto ca = ReadCredentialFile(ca_file);
-    if (!ca.ok()) return ca.status();
-    if (absl::Status valid = CheckCa(ca_file, *ca); !valid.ok()) return valid;
+  std::string ca;
+  if (!ca_file_.empty()) {
+    auto read = ReadCredentialFile(ca_file_);
+    if (!read.ok()) return read.status();
+    if (absl::Status valid = CheckCa(ca_file_, *read); !valid.ok()) return valid;
+    ca = *std::move(read);
   }
-  return std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      key_file, cert_file, ca_file, static_cast<unsigned int>(reload_seconds));
+  if (identity != relayed_identity_) {
+    if (absl::Status written = WriteWhole(directory_ + "/identity.pem", identity); !written.ok()) {
+      return written;
+    }
+    relayed_identity_ = std::move(identity);
+  }
+  if (ca != relayed_ca_) {
+    if (absl::Status written = WriteWhole(directory_ + "/ca.pem", ca); !written.ok()) {
+      return written;
+    }
+    relayed_ca_ = std::move(ca);
+  }
+  return absl::OkStatus();
+}
+
+void TlsFiles::ReloadLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(reload_seconds_))) {
+        return;
+      }
+    }
+    if (absl::Status relayed = Relay(); !relayed.ok()) {
+      log::Warning("TLS files not reloaded; the last consistent ones stay in use",
+                   {{"error", std::string(relayed.message())}});
+    }
+  }
 }
 
 }  // namespace throughline::server

@@ -69,6 +69,9 @@ class AlignmentServer {
   eventlog::EventLog task_log_;
   eventlog::EventNotifier notifier_;
   server::CallRuntime runtime_;
+  // Kept while the channels to the other services are used: with TLS they read the
+  // --peer_tls_* files again (server::PeerCredentials).
+  const std::shared_ptr<grpc::ChannelCredentials> peer_credentials_;
   SuiteClient suite_;
   EventProcessor processor_;
   Subscription segment_events_;

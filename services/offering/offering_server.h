@@ -54,6 +54,9 @@ class OfferingServer {
   eventlog::EventLog events_;
   eventlog::EventNotifier notifier_;
   server::CallRuntime runtime_;
+  // Kept while the channels to the other services are used: with TLS they read the
+  // --peer_tls_* files again (server::PeerCredentials).
+  const std::shared_ptr<grpc::ChannelCredentials> peer_credentials_;
   SegmentClient segments_;
   OfferingCatalog catalog_;
   OfferingService service_;

@@ -4,8 +4,8 @@
 // with one signed by another CA, or with an expired one are all refused. offeringd and
 // alignmentd call the other services over mutual TLS with --peer_tls_*, and refuse a callee
 // whose certificate names another host. Renewed files serve new connections without a restart
-// (--tls_reload_seconds, --peer_tls_reload_seconds); a key that is not the certificate's stops
-// the service at start.
+// (--tls_reload_seconds, --peer_tls_reload_seconds), and one caught halfway keeps the old pair
+// serving; a key that is not the certificate's stops the service at start.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -278,6 +278,37 @@ TEST_F(TlsTest, RenewedServerFilesServeNewConnectionsWithoutARestart) {
   }));
   const grpc::Status old_ca = Call(segmentd, Trusting(ca_.cert_pem(), &old_client));
   EXPECT_EQ(old_ca.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(old_ca);
+}
+
+// A renewal caught halfway (the key replaced, the certificate not yet) is not loaded: the
+// reading is refused and logged, and the old pair keeps serving every new connection until the
+// certificate arrives too. (gRPC reading the files itself would load the mismatched pair and
+// fail every handshake in between.)
+TEST_F(TlsTest, AHalfRenewedPairKeepsTheOldOneServing) {
+  const Certificate first = ca_.IssueServer("segmentd");
+  const std::string cert = WriteFile("half.crt", first.cert_pem);
+  const std::string key = WriteFile("half.key", first.key_pem);
+  std::vector<std::string> flags = CommonFlags(database_->url());
+  Append(flags, {"--tls_cert", cert, "--tls_key", key, "--tls_reload_seconds", "1"});
+  const Service segmentd = Spawn("segmentd-half", THROUGHLINE_SEGMENTD, flags);
+  ASSERT_NE(segmentd.port, 0);
+  ASSERT_EQ(Call(segmentd, Trusting(ca_.cert_pem())).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const Certificate renewed = wrong_ca_.IssueServer("segmentd");
+  ReplaceFile(key, renewed.key_pem);
+  // Two refused readings a second apart: gRPC's own watcher (every second) has had its chance
+  // to load what it was given since the first.
+  ASSERT_TRUE(segmentd.process->WaitForLogLines("TLS files not reloaded", 2, absl::Seconds(30)))
+      << segmentd.process->Log();
+  EXPECT_THAT(segmentd.process->Log(), ::testing::HasSubstr("half.key is not the private key of"));
+  const grpc::Status during = Call(segmentd, Trusting(ca_.cert_pem()));
+  EXPECT_EQ(during.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(during);
+
+  ReplaceFile(cert, renewed.cert_pem);
+  EXPECT_TRUE(throughline::testing::WaitFor([&] {
+    return Call(segmentd, Trusting(wrong_ca_.cert_pem())).error_code() ==
+           grpc::StatusCode::NOT_FOUND;
+  }));
 }
 
 // offeringd's renewed client certificate is used for its next connections to segmentd without
