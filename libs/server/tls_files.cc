@@ -42,6 +42,9 @@ absl::Status NotPem(const std::string& path, const std::string& what) {
   return errors::FailedPrecondition("FILE_INVALID", path, path + " holds no PEM " + what);
 }
 
+// An encrypted key is refused rather than asked for on the terminal (gRPC cannot use one).
+int NoPassword(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
+
 // Whether `key_pem` is the private key of the first certificate of `cert_pem`.
 absl::Status CheckKeyPair(const std::string& cert_file, const std::string& cert_pem,
                           const std::string& key_file, const std::string& key_pem) {
@@ -49,9 +52,12 @@ absl::Status CheckKeyPair(const std::string& cert_file, const std::string& cert_
       PEM_read_bio_X509(ReadOnlyBio(cert_pem).get(), nullptr, nullptr, nullptr), &X509_free);
   if (cert == nullptr) return NotPem(cert_file, "certificate");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(ReadOnlyBio(key_pem).get(), nullptr, nullptr, nullptr),
+      PEM_read_bio_PrivateKey(ReadOnlyBio(key_pem).get(), nullptr, NoPassword, nullptr),
       &EVP_PKEY_free);
-  if (key == nullptr) return NotPem(key_file, "private key");
+  if (key == nullptr) {
+    return errors::FailedPrecondition("FILE_INVALID", key_file,
+                                      key_file + " holds no unencrypted PEM private key");
+  }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return errors::FailedPrecondition("KEY_MISMATCH", key_file,
                                       key_file + " is not the private key of " + cert_file);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +33,15 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   std::vector<char*> argv;
   for (auto& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> environment_strings;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!absl::StartsWith(*entry, "TMPDIR=")) environment_strings.emplace_back(*entry);
+  }
+  environment_strings.push_back(
+      absl::StrCat("TMPDIR=", std::filesystem::path(log_path).parent_path().string()));
+  std::vector<char*> environment;
+  for (auto& entry : environment_strings) environment.push_back(entry.data());
+  environment.push_back(nullptr);
   const pid_t parent = getpid();
 
   const pid_t pid = fork();
@@ -53,7 +63,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), environment.data());
     _exit(127);
   }
   return std::unique_ptr<ChildProcess>(new ChildProcess(std::move(name), pid, std::move(log_path)));

@@ -16,7 +16,8 @@ namespace throughline::e2e {
 
 class ChildProcess {
  public:
-  // Starts `binary` with `args`, appending its output to `log_path`.
+  // Starts `binary` with `args`, appending its output to `log_path`. Its TMPDIR is the log's
+  // directory, so that what it leaves there when killed goes with the test's files.
   static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(std::string name,
                                                              const std::string& binary,
                                                              const std::vector<std::string>& args,

@@ -129,4 +129,15 @@ Certificate CertificateAuthority::Issue(const std::string& common_name,
   return out;
 }
 
+std::string EncryptedKey(const std::string& key_pem, const std::string& password) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), &BIO_free);
+  Key key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+  Check(key != nullptr, "PEM_read_bio_PrivateKey");
+  return Pem([&](BIO* bio) {
+    return PEM_write_bio_PKCS8PrivateKey(bio, key.get(), EVP_aes_256_cbc(), password.data(),
+                                         static_cast<int>(password.size()), nullptr, nullptr);
+  });
+}
+
 }  // namespace throughline::reliability

@@ -50,4 +50,7 @@ class CertificateAuthority {
   Certificate self_;
 };
 
+// `key_pem` encrypted with `password` (PKCS#8, AES-256).
+std::string EncryptedKey(const std::string& key_pem, const std::string& password);
+
 }  // namespace throughline::reliability

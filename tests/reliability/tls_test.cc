@@ -5,7 +5,7 @@
 // alignmentd call the other services over mutual TLS with --peer_tls_*, and refuse a callee
 // whose certificate names another host. Renewed files serve new connections without a restart
 // (--tls_reload_seconds, --peer_tls_reload_seconds), and one caught halfway keeps the old pair
-// serving; a key that is not the certificate's stops the service at start.
+// serving; a key that is not the certificate's, or an encrypted one, stops the service at start.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -380,6 +380,22 @@ TEST_F(TlsTest, AKeyThatIsNotTheCertificatesStopsTheServiceAtStart) {
   ASSERT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
       << (*process)->Log();
   EXPECT_THAT((*process)->Log(), ::testing::HasSubstr("mismatched.key is not the private key of"));
+}
+
+// An encrypted private key stops the service at start, naming the file: gRPC cannot use one,
+// and a service does not ask for a password on a terminal.
+TEST_F(TlsTest, AnEncryptedKeyStopsTheServiceAtStart) {
+  const Certificate server = ca_.IssueServer("segmentd");
+  std::vector<std::string> flags = CommonFlags(database_->url());
+  Append(flags, {"--tls_cert", WriteFile("encrypted.crt", server.cert_pem), "--tls_key",
+                 WriteFile("encrypted.key", EncryptedKey(server.key_pem, "secret"))});
+  auto process = e2e::ChildProcess::Start("segmentd-encrypted", THROUGHLINE_SEGMENTD, flags,
+                                          dir() + "/segmentd-encrypted.log");
+  ASSERT_TRUE(process.ok()) << process.status();
+  ASSERT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
+      << (*process)->Log();
+  EXPECT_THAT((*process)->Log(),
+              ::testing::HasSubstr("encrypted.key holds no unencrypted PEM private key"));
 }
 
 }  // namespace
