@@ -16,12 +16,18 @@ namespace {
 constexpr int kWorkers = 2;
 constexpr int kMaxQueue = 8;
 constexpr int kAdmitted = kWorkers + kMaxQueue;
-constexpr int kFlood = 2000;
+constexpr int kFlood = 6000;
 constexpr int kChannels = 4;
 constexpr size_t kPayloadBytes = 32 * 1024;
-// The flood carries kFlood * kPayloadBytes = 62.5 MiB of requests; a server that buffered them
-// would grow by at least that much.
-constexpr int64_t kMaxGrowthKib = 48 * 1024;
+// Calls a connection may have open at once (--max_concurrent_streams): gRPC reads the request
+// of every open call, admitted or not, so what the server holds at once is bounded by the
+// requests of kChannels * kMaxStreams = 400 calls (12.5 MiB, a few copies each), and the
+// flood's other calls wait in the client. With the default of 1,000 the whole flood could be
+// open at once: a server slowed by a parallel ctest grew by 152 MiB of its 187.5.
+constexpr int kMaxStreams = 100;
+// The flood carries kFlood * kPayloadBytes = 187.5 MiB of requests; a server that buffered them
+// would grow by at least that much. This one grows by 35-57 MiB; the bound is half the flood.
+constexpr int64_t kMaxGrowthKib = 96 * 1024;
 
 class OverloadTest : public ReliabilityTest {
  protected:
@@ -44,7 +50,8 @@ struct FloodCall {
 TEST_F(OverloadTest, FloodIsRefusedAtOnceAdmittedCallsCompleteMemoryStaysBounded) {
   std::vector<std::string> flags =
       CommonFlags(database_->url(), "127.0.0.1:0", kWorkers, /*db_pool_size=*/kWorkers);
-  flags.insert(flags.end(), {"--max_queue", absl::StrCat(kMaxQueue)});
+  flags.insert(flags.end(), {"--max_queue", absl::StrCat(kMaxQueue), "--max_concurrent_streams",
+                             absl::StrCat(kMaxStreams)});
   const Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
   ASSERT_NE(segmentd.port, 0);
   std::vector<std::unique_ptr<seg::SegmentService::Stub>> stubs;
