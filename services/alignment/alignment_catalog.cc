@@ -24,6 +24,7 @@
 #include "services/alignment/alignment_validation.h"
 #include "services/alignment/functions.h"
 #include "services/alignment/task_log.h"
+#include "services/offering/coherence.h"
 #include "services/segment/segment_validation.h"
 #include "throughline/alignment/v1/events.pb.h"
 
@@ -727,9 +728,19 @@ absl::Status AlignmentCatalog::PreviewSegmentChange(
   if (!plan->has_value()) return absl::OkStatus();  // not a trigger: no tasks
 
   // Writes nothing: an organization whose functions were never listed gets the defaults.
+  // The commitments of the offerings count in their scores (UNLINKED_METRIC findings).
   std::vector<v1::Function> functions;
+  std::map<std::string, std::vector<v1::Commitment>> commitments;  // by offering
   absl::Status read = db::RunTransaction(pool_, call.deadline, [&](pqxx::work& tx) {
     functions = ReadFunctions(tx, (*ids)[0]);
+    commitments.clear();
+    for (const auto& affected : (*plan)->offerings) {
+      auto& of_offering = commitments[affected.offering.name()];
+      for (auto& commitment : AlignmentStore::ListCommitments(
+               tx, (*ids)[0], affected.offering.name(), 0, kMaxFunctions)) {
+        of_offering.push_back(std::move(commitment.resource));
+      }
+    }
     return absl::OkStatus();
   });
   if (!read.ok()) return read;
@@ -746,7 +757,11 @@ absl::Status AlignmentCatalog::PreviewSegmentChange(
   for (const auto& affected : (*plan)->offerings) {
     auto* previewed = response->add_offerings();
     previewed->set_offering(affected.offering.name());
-    previewed->set_score_after(affected.coherence.score());
+    previewed->set_score_after(
+        offering::EvaluateCoherence(affected.offering, affected.accepted_decisions,
+                                    (*plan)->change.after, commitments[affected.offering.name()],
+                                    clock_())
+            .score());
     for (const auto& task : response->tasks()) {
       if (task.offering() != affected.offering.name()) continue;
       for (const auto& incoherent : task.incoherent_decisions()) {

@@ -85,6 +85,8 @@ absl::StatusOr<AffectedOffering> EventProcessor::Affected(
   // Coherence is evaluated here, with the offering service's own pure function: the
   // offering, its decisions and the segment after the change are all in hand, and a call per
   // offering to the offering service would only read the first two again (BENCHMARKS.md).
+  // Tasks carry the incoherent decisions only, so the commitments' metrics are left out here;
+  // PreviewSegmentChange adds them to the score it reports.
   if (accepted_decisions.size() > offering::kMaxDecisionsEvaluated) {
     return errors::FailedPrecondition(
         "TOO_MANY_DECISIONS", offering.name(),
@@ -95,7 +97,7 @@ absl::StatusOr<AffectedOffering> EventProcessor::Affected(
   affected.offering = offering;
   affected.accepted_decisions = std::move(accepted_decisions);
   affected.coherence =
-      offering::EvaluateCoherence(offering, affected.accepted_decisions, segment, clock_());
+      offering::EvaluateCoherence(offering, affected.accepted_decisions, segment, {}, clock_());
   return affected;
 }
 

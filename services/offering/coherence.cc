@@ -93,7 +93,9 @@ bool WhyStatesCustomerValue(const std::string& why, const std::string& how,
 
 v1::CoherenceReport EvaluateCoherence(const v1::Offering& offering,
                                       const std::vector<v1::Decision>& decisions,
-                                      const segment::v1::Segment& segment, absl::Time now) {
+                                      const segment::v1::Segment& segment,
+                                      const std::vector<alignment::v1::Commitment>& commitments,
+                                      absl::Time now) {
   std::map<std::string, Importance> needs;
   std::vector<std::string> dimensions;
   for (const auto& need : segment.needs()) {
@@ -167,6 +169,25 @@ v1::CoherenceReport EvaluateCoherence(const v1::Offering& offering,
         absl::StrCat("The offering was designed for revision ", offering.designed_for_revision(),
                      " of ", segment_label, ", which is now at revision ", segment.revision(),
                      ": review what changed and confirm or revise the design.")));
+  }
+
+  for (const auto& commitment : commitments) {
+    const std::string function = commitment.name().substr(commitment.name().rfind('/') + 1);
+    for (const auto& metric : commitment.local_metrics()) {
+      if (!metric.dimension().empty() && needs.count(metric.dimension()) > 0) continue;
+      const std::string measured =
+          absl::StrCat("The ", function, " commitment measures \"", metric.name(), "\"");
+      findings.push_back(MakeFinding(
+          Finding::UNLINKED_METRIC, Finding::LOW, commitment.name(), metric.dimension(), "",
+          metric.dimension().empty()
+              ? absl::StrCat(measured, ", which links to no need of ", segment_label,
+                             ": link it to the need it serves, or drop it, since optimizing it "
+                             "may pull away from the promise.")
+              : absl::StrCat(measured, " for ", Human(metric.dimension()), ", which ",
+                             segment_label,
+                             " does not name as a need: link it to one of their needs, or "
+                             "drop it.")));
+    }
   }
 
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {

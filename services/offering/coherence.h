@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "throughline/alignment/v1/resources.pb.h"
 #include "throughline/offering/v1/resources.pb.h"
 #include "throughline/segment/v1/resources.pb.h"
 
@@ -22,12 +23,16 @@ inline constexpr int kMaxDecisionsEvaluated = 5'000;
 // - A HIDDEN knob on a dimension the segment rates CRITICAL (HIGH).
 // - An offering designed for an older revision of the segment than `segment` (STALE_DESIGN),
 //   naming both revisions.
+// - A local metric of one of the offering's `commitments` (the functions' own, kept by the
+//   alignment service) that links to no need of the segment: no dimension, or one the segment
+//   does not name (UNLINKED_METRIC, LOW: optimizing it may pull away from the promise).
 // The score starts at 100 and loses 25 per HIGH, 10 per MEDIUM and 4 per LOW finding, down to
 // 0. Findings are ordered most severe first, then by resource and dimension, so the same
 // inputs always give the same report.
 v1::CoherenceReport EvaluateCoherence(const v1::Offering& offering,
                                       const std::vector<v1::Decision>& decisions,
                                       const segment::v1::Segment& segment,
+                                      const std::vector<alignment::v1::Commitment>& commitments,
                                       absl::Time now);
 
 // True when `why` explains customer value rather than only restating `how` (see coherence.cc

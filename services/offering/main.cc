@@ -19,8 +19,14 @@ int main(int argc, char** argv) {
   app.add_option("--segment_address", options.segment_address, "The segment service host:port")
       ->envname("THROUGHLINE_SEGMENT_ADDRESS")
       ->capture_default_str();
+  options.alignment_address = "127.0.0.1:50053";
+  app.add_option("--alignment_address", options.alignment_address,
+                 "The alignment service host:port, for the commitments EvaluateCoherence "
+                 "checks; empty: coherence reports leave them out")
+      ->envname("THROUGHLINE_ALIGNMENT_ADDRESS")
+      ->capture_default_str();
   app.add_option("--service_token", options.service_token,
-                 "This service's own bearer token (role service) for the segment service")
+                 "This service's own bearer token (role service) for the other services")
       ->envname("THROUGHLINE_SERVICE_TOKEN")
       ->required();
   server::AddPeerTlsFlags(app, options.peer_tls);

@@ -56,8 +56,13 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 }  // namespace
 
 OfferingCatalog::OfferingCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
-                                 const SegmentClient& segments, Clock clock)
-    : pool_(pool), events_(events), segments_(segments), clock_(std::move(clock)) {}
+                                 const SegmentClient& segments, const CommitmentClient* commitments,
+                                 Clock clock)
+    : pool_(pool),
+      events_(events),
+      segments_(segments),
+      commitments_(commitments),
+      clock_(std::move(clock)) {}
 
 absl::StatusOr<bool> OfferingCatalog::FindReplay(const server::CallContext& call,
                                                  const db::IdempotencyKey& key,
@@ -572,7 +577,13 @@ absl::Status OfferingCatalog::EvaluateCoherence(const server::CallContext& call,
     if (!current.ok()) return current.status();
     segment = *std::move(current);
   }
-  *report = offering::EvaluateCoherence(offering, decisions, segment, clock_());
+  std::vector<alignment::v1::Commitment> commitments;
+  if (commitments_ != nullptr) {
+    auto listed = commitments_->ListCommitments(offering.name(), call.deadline);
+    if (!listed.ok()) return listed.status();
+    commitments = *std::move(listed);
+  }
+  *report = offering::EvaluateCoherence(offering, decisions, segment, commitments, clock_());
   return absl::OkStatus();
 }
 

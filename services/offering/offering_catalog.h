@@ -11,6 +11,7 @@
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
 #include "pqxx/pqxx"
+#include "services/offering/commitment_client.h"
 #include "services/offering/segment_client.h"
 #include "throughline/offering/v1/offering_service.pb.h"
 
@@ -36,8 +37,10 @@ class OfferingCatalog {
  public:
   using Clock = std::function<absl::Time()>;
 
+  // `commitments` may be null (no alignment service configured): coherence reports then leave
+  // out the commitments' metrics.
   OfferingCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
-                  const SegmentClient& segments, Clock clock);
+                  const SegmentClient& segments, const CommitmentClient* commitments, Clock clock);
 
   absl::Status CreateOffering(const server::CallContext& call,
                               const v1::CreateOfferingRequest& request, v1::Offering* offering);
@@ -92,6 +95,7 @@ class OfferingCatalog {
   db::ConnectionPool& pool_;
   const eventlog::EventLog& events_;
   const SegmentClient& segments_;
+  const CommitmentClient* const commitments_;  // null: no alignment service configured
   const Clock clock_;
 };
 

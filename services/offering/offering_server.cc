@@ -24,7 +24,12 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
       peer_credentials_(peer_credentials),
       segments_(server::DialService(options.segment_address, peer_credentials),
                 options.service_token),
-      catalog_(pool_, events_, segments_, [] { return absl::Now(); }),
+      commitments_(options.alignment_address.empty()
+                       ? nullptr
+                       : std::make_unique<CommitmentClient>(
+                             server::DialService(options.alignment_address, peer_credentials),
+                             options.service_token)),
+      catalog_(pool_, events_, segments_, commitments_.get(), [] { return absl::Now(); }),
       service_(catalog_, runtime_,
                eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
       host_(std::make_unique<server::ServerHost>(

@@ -12,6 +12,7 @@
 #include "libs/server/server_host.h"
 #include "libs/server/service_flags.h"
 #include "libs/server/worker_pool.h"
+#include "services/offering/commitment_client.h"
 #include "services/offering/offering_catalog.h"
 #include "services/offering/offering_service.h"
 #include "services/offering/segment_client.h"
@@ -20,11 +21,14 @@ namespace throughline::offering {
 
 inline constexpr char kSchema[] = "offering";
 
-// Where the offering service finds the segment service, and the credentials it uses there.
+// Where the offering service finds the other services, and the credentials it uses there.
 struct OfferingServerOptions {
   std::string segment_address;
   std::string service_token;
-  // How the channel to the segment service is secured (--peer_tls_*); plaintext by default.
+  // The alignment service, which keeps the functions' commitments: EvaluateCoherence reads
+  // them for UNLINKED_METRIC findings. Empty: reports leave the commitments out.
+  std::string alignment_address = {};
+  // How the channels to the other services are secured (--peer_tls_*); plaintext by default.
   server::PeerTls peer_tls = {};
 };
 
@@ -58,6 +62,7 @@ class OfferingServer {
   // --peer_tls_* files again (server::PeerCredentials).
   const std::shared_ptr<grpc::ChannelCredentials> peer_credentials_;
   SegmentClient segments_;
+  const std::unique_ptr<CommitmentClient> commitments_;  // null without an alignment address
   OfferingCatalog catalog_;
   OfferingService service_;
   std::unique_ptr<server::ServerHost> host_;

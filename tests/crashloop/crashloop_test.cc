@@ -138,7 +138,8 @@ class CrashLoopTest : public ::testing::Test {
                                                          segment_port, with_common({}), dir_));
     services_.push_back(std::make_unique<ManagedService>(
         "offeringd", THROUGHLINE_OFFERINGD, offering_port,
-        with_common({"--segment_address", segment_address, "--service_token", kServiceToken}),
+        with_common({"--segment_address", segment_address, "--alignment_address",
+                     absl::StrCat("127.0.0.1:", alignment_port), "--service_token", kServiceToken}),
         dir_));
     services_.push_back(std::make_unique<ManagedService>(
         "alignmentd", THROUGHLINE_ALIGNMENTD, alignment_port,

@@ -87,10 +87,13 @@ class E2eTest : public ::testing::Test {
 
   Service StartSegmentd() { return StartService("segmentd", THROUGHLINE_SEGMENTD, {}); }
 
+  // offeringd without alignmentd's address, which is not known yet when it starts (port 0):
+  // its coherence reports leave the commitments out (tested in-process, where the address is
+  // known: AlignmentCommitmentsTest).
   Service StartOfferingd() {
-    return StartService(
-        "offeringd", THROUGHLINE_OFFERINGD,
-        {"--segment_address", segmentd_.address(), "--service_token", kServiceToken});
+    return StartService("offeringd", THROUGHLINE_OFFERINGD,
+                        {"--segment_address", segmentd_.address(), "--alignment_address", "",
+                         "--service_token", kServiceToken});
   }
 
   // One alignment replica; `name` tells replicas apart in the logs.

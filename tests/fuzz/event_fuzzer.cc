@@ -78,7 +78,7 @@ void Plan(const alignment::v1::Trigger& trigger, const offering::v1::Offering& t
   alignment::AffectedOffering affected;
   affected.offering = target;
   affected.accepted_decisions = decisions;
-  affected.coherence = offering::EvaluateCoherence(target, decisions, after, now);
+  affected.coherence = offering::EvaluateCoherence(target, decisions, after, {}, now);
   FUZZ_CHECK(affected.coherence.score() >= 0 && affected.coherence.score() <= 100);
   const alignment::v1::Task task =
       alignment::PlanTask(trigger, affected, {before, after}, Engineering(), now);

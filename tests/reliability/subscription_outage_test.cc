@@ -117,8 +117,9 @@ TEST_F(SubscriptionOutageTest, ReconnectsWithBackoffAndMissesNothing) {
       SpawnServing("segmentd-replica", THROUGHLINE_SEGMENTD, CommonFlags(database_->url()));
   ASSERT_NE(replica.port, 0);
   std::vector<std::string> offering_flags = CommonFlags(database_->url());
-  offering_flags.insert(offering_flags.end(), {"--segment_address", segmentd.address(),
-                                               "--service_token", kServiceToken});
+  offering_flags.insert(offering_flags.end(),
+                        {"--segment_address", segmentd.address(), "--alignment_address", "",
+                         "--service_token", kServiceToken});
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
   ASSERT_NE(offeringd.port, 0);
   std::vector<std::string> alignment_flags = CommonFlags(database_->url());
@@ -185,8 +186,9 @@ TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
       SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
   ASSERT_NE(segmentd.port, 0);
   std::vector<std::string> offering_flags = CommonFlags(cluster->admin_url());
-  offering_flags.insert(offering_flags.end(), {"--segment_address", segmentd.address(),
-                                               "--service_token", kServiceToken});
+  offering_flags.insert(offering_flags.end(),
+                        {"--segment_address", segmentd.address(), "--alignment_address", "",
+                         "--service_token", kServiceToken});
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
   ASSERT_NE(offeringd.port, 0);
   std::vector<std::string> alignment_flags = CommonFlags(cluster->admin_url());

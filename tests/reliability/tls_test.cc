@@ -94,7 +94,8 @@ class TlsTest : public ReliabilityTest {
   // offeringd's flags, plaintext, calling `segmentd`.
   std::vector<std::string> OfferingFlags(const Service& segmentd) const {
     std::vector<std::string> flags = CommonFlags(database_->url());
-    Append(flags, {"--segment_address", segmentd.address(), "--service_token", kServiceToken});
+    Append(flags, {"--segment_address", segmentd.address(), "--alignment_address", "",
+                   "--service_token", kServiceToken});
     return flags;
   }
 

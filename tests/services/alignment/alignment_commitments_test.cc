@@ -158,5 +158,64 @@ TEST_F(AlignmentCommitmentsTest, AnOwnerCommitsAndConfirmsOnlyForItsOwnFunction)
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// EvaluateCoherence, on an offering service that reads the commitments from the alignment
+// service, reports each local metric that serves no need of the target segment
+// (UNLINKED_METRIC, LOW, on the commitment); the linked one is no finding. An offering service
+// without the alignment service's address leaves the commitments out.
+TEST_F(AlignmentCommitmentsTest, CoherenceReportsAMetricThatServesNoNeedOfTheSegment) {
+  ASSERT_TRUE(
+      suite().CreateCommitment(kManagedPostgres, "engineering", EngineeringCommitment()).ok());
+  auto offering =
+      StartOfferingReadingCommitments(absl::StrCat("127.0.0.1:", alignment_server().port()));
+  ASSERT_NE(offering, nullptr);
+  auto report = SuiteClientsOf(*offering)->EvaluateCoherence(kManagedPostgres);
+  ASSERT_TRUE(report.ok()) << Describe(report.status);
+  std::vector<off::Finding> unlinked;
+  for (const auto& finding : report.value.findings()) {
+    if (finding.kind() == off::Finding::UNLINKED_METRIC) unlinked.push_back(finding);
+  }
+  ASSERT_EQ(unlinked.size(), 1u) << report.value.DebugString();
+  EXPECT_EQ(unlinked[0].resource(), kEngineeringCommitment);
+  EXPECT_EQ(unlinked[0].severity(), off::Finding::LOW);
+  EXPECT_THAT(unlinked[0].message(), ::testing::HasSubstr("\"story points per sprint\""));
+
+  auto without = suite().EvaluateCoherence(kManagedPostgres);
+  ASSERT_TRUE(without.ok()) << Describe(without.status);
+  EXPECT_EQ(without.value.score(), report.value.score() + 4) << without.value.DebugString();
+}
+
+// Without the alignment service the commitments cannot be checked: EvaluateCoherence answers
+// UNAVAILABLE, naming the service, rather than a report that leaves them out unsaid.
+TEST_F(AlignmentCommitmentsTest, CoherenceIsUnavailableWhileTheCommitmentsCannotBeRead) {
+  auto offering =
+      StartOfferingReadingCommitments(absl::StrCat("127.0.0.1:", alignment_server().port()));
+  ASSERT_NE(offering, nullptr);
+  const auto clients = SuiteClientsOf(*offering);
+  ASSERT_TRUE(clients->EvaluateCoherence(kManagedPostgres).ok());
+  alignment_server().Shutdown();
+  auto report = clients->EvaluateCoherence(kManagedPostgres);
+  EXPECT_EQ(report.status.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(report.status);
+  EXPECT_THAT(report.status.error_message(), ::testing::HasSubstr("alignment"));
+}
+
+// PreviewSegmentChange's score after the change counts the commitments' metrics as
+// EvaluateCoherence does: an unlinked one costs the offering 4 points.
+TEST_F(AlignmentCommitmentsTest, APreviewsScoreCountsTheCommitmentsMetrics) {
+  seg::Segment proposed;
+  proposed.set_name(kDiy);
+  *proposed.add_needs() = MakeNeed("configurability", type::v1::CRITICAL);
+  *proposed.add_needs() = MakeNeed("tuning", type::v1::CRITICAL);
+  auto before = suite().Preview(proposed, {"needs"});
+  ASSERT_TRUE(before.ok()) << Describe(before.status);
+  ASSERT_EQ(before.value.offerings_size(), 1);
+
+  ASSERT_TRUE(
+      suite().CreateCommitment(kManagedPostgres, "engineering", EngineeringCommitment()).ok());
+  auto after = suite().Preview(proposed, {"needs"});
+  ASSERT_TRUE(after.ok()) << Describe(after.status);
+  ASSERT_EQ(after.value.offerings_size(), 1);
+  EXPECT_EQ(after.value.offerings(0).score_after(), before.value.offerings(0).score_after() - 4);
+}
+
 }  // namespace
 }  // namespace throughline::alignment::testing

@@ -75,7 +75,10 @@ class AlignmentServiceTest : public ::testing::Test {
   AlignmentServerOptions& options() { return options_; }
 
   // Starts (or, stopped or not, replaces) the alignment server; the clients follow its port.
+  // A server replaced is gone first: while it lived, it could still hold the subscriptions
+  // the new one tries to take (and a new one with a long lock retry would not try again).
   void StartAlignmentServer() {
+    alignment_server_.reset();
     auto server = AlignmentServer::Start(flags_, options_, tokens_);
     ASSERT_TRUE(server.ok()) << server.status();
     alignment_server_ = *std::move(server);
@@ -84,6 +87,25 @@ class AlignmentServiceTest : public ::testing::Test {
           options_.segment_address, options_.offering_address,
           absl::StrCat("127.0.0.1:", alignment_server_->port()));
     }
+  }
+
+  // Another offering replica, which reads the functions' commitments from this suite's
+  // alignment server for its coherence reports (the first one cannot: it starts before the
+  // alignment server, whose port it does not know). Clients of it: SuiteClientsOf.
+  std::unique_ptr<offering::OfferingServer> StartOfferingReadingCommitments(
+      const std::string& alignment_address) {
+    offering::OfferingServerOptions offering_options{options_.segment_address, kServiceToken};
+    offering_options.alignment_address = alignment_address;
+    auto offering = offering::OfferingServer::Start(flags_, offering_options, tokens_);
+    EXPECT_TRUE(offering.ok()) << offering.status();
+    return offering.ok() ? *std::move(offering) : nullptr;
+  }
+
+  // Clients of this suite whose offering calls go to `offering`.
+  std::unique_ptr<SuiteClients> SuiteClientsOf(const offering::OfferingServer& offering) const {
+    return std::make_unique<SuiteClients>(options_.segment_address,
+                                          absl::StrCat("127.0.0.1:", offering.port()),
+                                          absl::StrCat("127.0.0.1:", alignment_server_->port()));
   }
 
   SuiteClients& suite() { return *clients_; }

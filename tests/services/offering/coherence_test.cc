@@ -1,5 +1,5 @@
-// The pure coherence evaluation of DESIGN.md §6, without a server: severities, what counts,
-// the score and the order of findings.
+// The pure coherence evaluation of DESIGN.md §6, without a server: severities, what counts
+// (decisions, knobs, staleness, commitments' metrics), the score and the order of findings.
 #include "services/offering/coherence.h"
 
 #include <gmock/gmock.h>
@@ -69,7 +69,7 @@ v1::Decision Weakens(const std::string& dimension, int strength, const std::stri
 // or SEVERITY_UNSPECIFIED when there is none.
 Finding::Severity IncoherenceSeverity(Importance importance, int strength) {
   const auto report = EvaluateCoherence(Offering(), {Weakens("control", strength)},
-                                        SegmentWith({{"control", importance}}), kNow);
+                                        SegmentWith({{"control", importance}}), {}, kNow);
   Finding::Severity severity = Finding::SEVERITY_UNSPECIFIED;
   for (const auto& finding : report.findings()) {
     if (finding.kind() == Finding::INCOHERENCE) severity = finding.severity();
@@ -108,12 +108,12 @@ TEST(CoherenceTest, MediumAndLowNeedsAreIgnored) {
   for (Importance importance : {type::v1::MEDIUM, type::v1::LOW}) {
     for (int strength = 1; strength <= 3; ++strength) {
       const auto weakened = EvaluateCoherence(Offering(), {Weakens("control", strength)},
-                                              SegmentWith({{"control", importance}}), kNow);
+                                              SegmentWith({{"control", importance}}), {}, kNow);
       EXPECT_THAT(weakened.findings(), IsEmpty()) << weakened.DebugString();
       EXPECT_EQ(weakened.score(), 100);
       const auto supported =
           EvaluateCoherence(Offering(), {Decision("d", v1::Effect::SUPPORTS, "control", strength)},
-                            SegmentWith({{"control", importance}}), kNow);
+                            SegmentWith({{"control", importance}}), {}, kNow);
       EXPECT_THAT(supported.findings(), IsEmpty()) << supported.DebugString();
     }
   }
@@ -121,7 +121,7 @@ TEST(CoherenceTest, MediumAndLowNeedsAreIgnored) {
 
 TEST(CoherenceTest, DimensionsTheSegmentDoesNotNameAreIgnored) {
   const auto report = EvaluateCoherence(Offering(), {Weakens("latency", 3)},
-                                        SegmentWith({{"control", type::v1::CRITICAL}}), kNow);
+                                        SegmentWith({{"control", type::v1::CRITICAL}}), {}, kNow);
   EXPECT_THAT(report.findings(), IsEmpty());
   EXPECT_EQ(report.score(), 100);
 }
@@ -130,7 +130,7 @@ TEST(CoherenceTest, IncoherenceNamesDecisionDimensionAndImportanceWithAnActionab
   v1::Decision decision = Weakens("configurability", 3, "hide-knobs");
   decision.set_title("Hide most knobs to accelerate launch");
   const auto report = EvaluateCoherence(
-      Offering(), {decision}, SegmentWith({{"configurability", type::v1::CRITICAL}}), kNow);
+      Offering(), {decision}, SegmentWith({{"configurability", type::v1::CRITICAL}}), {}, kNow);
   ASSERT_EQ(report.findings_size(), 1);
   const Finding& finding = report.findings(0);
   EXPECT_EQ(finding.kind(), Finding::INCOHERENCE);
@@ -147,7 +147,7 @@ TEST(CoherenceTest, IncoherenceNamesDecisionDimensionAndImportanceWithAnActionab
 TEST(CoherenceTest, SupportingACriticalNeedIsAnInformationalReinforcement) {
   const auto report =
       EvaluateCoherence(Offering(), {Decision("d", v1::Effect::SUPPORTS, "simplicity", 2)},
-                        SegmentWith({{"simplicity", type::v1::CRITICAL}}), kNow);
+                        SegmentWith({{"simplicity", type::v1::CRITICAL}}), {}, kNow);
   ASSERT_EQ(report.findings_size(), 1);
   EXPECT_EQ(report.findings(0).kind(), Finding::REINFORCEMENT);
   EXPECT_EQ(report.findings(0).severity(), Finding::INFO);
@@ -163,7 +163,7 @@ TEST(CoherenceTest, ProposedAndSupersededDecisionsAreIgnored) {
       Decision("superseded", v1::Effect::WEAKENS, "control", 3, v1::Decision::SUPERSEDED);
   superseded.set_why("Build it with Terraform.");
   const auto report = EvaluateCoherence(Offering(), {proposed, superseded},
-                                        SegmentWith({{"control", type::v1::CRITICAL}}), kNow);
+                                        SegmentWith({{"control", type::v1::CRITICAL}}), {}, kNow);
   EXPECT_THAT(report.findings(), IsEmpty()) << report.DebugString();
   EXPECT_EQ(report.score(), 100);
 }
@@ -171,7 +171,7 @@ TEST(CoherenceTest, ProposedAndSupersededDecisionsAreIgnored) {
 TEST(CoherenceTest, AnAcceptedDecisionWithoutWhyIsMissingWhy) {
   v1::Decision decision = Weakens("latency", 1);
   decision.clear_why();
-  const auto report = EvaluateCoherence(Offering(), {decision}, SegmentWith({}), kNow);
+  const auto report = EvaluateCoherence(Offering(), {decision}, SegmentWith({}), {}, kNow);
   EXPECT_THAT(Kinds(report), ElementsAre(Finding::MISSING_WHY));
   EXPECT_EQ(report.findings(0).resource(), decision.name());
 }
@@ -179,7 +179,7 @@ TEST(CoherenceTest, AnAcceptedDecisionWithoutWhyIsMissingWhy) {
 TEST(CoherenceTest, AWhyThatOnlySaysHowItIsBuiltIsHowOnly) {
   v1::Decision decision = Weakens("latency", 1);
   decision.set_why("Render the settings from one Helm chart and apply them with an operator.");
-  const auto report = EvaluateCoherence(Offering(), {decision}, SegmentWith({}), kNow);
+  const auto report = EvaluateCoherence(Offering(), {decision}, SegmentWith({}), {}, kNow);
   EXPECT_THAT(Kinds(report), ElementsAre(Finding::HOW_ONLY_WHY));
   EXPECT_EQ(report.findings(0).severity(), Finding::LOW);
   EXPECT_THAT(report.findings(0).message(), HasSubstr("customer value"));
@@ -187,7 +187,7 @@ TEST(CoherenceTest, AWhyThatOnlySaysHowItIsBuiltIsHowOnly) {
   // A why that repeats the how says nothing more, even when it mentions the customer.
   decision.set_why("Show customers five settings in the console");
   decision.set_how("Show customers five settings in the console");
-  EXPECT_THAT(Kinds(EvaluateCoherence(Offering(), {decision}, SegmentWith({}), kNow)),
+  EXPECT_THAT(Kinds(EvaluateCoherence(Offering(), {decision}, SegmentWith({}), {}, kNow)),
               ElementsAre(Finding::HOW_ONLY_WHY));
 }
 
@@ -214,7 +214,7 @@ TEST(CoherenceTest, AHiddenKnobOnACriticalDimensionIsAHighFinding) {
   hidden_high->set_dimension("tuning");
   const auto report = EvaluateCoherence(
       offering, {}, SegmentWith({{"replication", type::v1::CRITICAL}, {"tuning", type::v1::HIGH}}),
-      kNow);
+      {}, kNow);
   ASSERT_THAT(Kinds(report), ElementsAre(Finding::HIDDEN_CRITICAL_KNOB));
   const Finding& finding = report.findings(0);
   EXPECT_EQ(finding.severity(), Finding::HIGH);
@@ -227,13 +227,51 @@ TEST(CoherenceTest, AHiddenKnobOnACriticalDimensionIsAHighFinding) {
 
 TEST(CoherenceTest, ADesignForAnOlderRevisionIsStaleAndNamesBothRevisions) {
   const auto report = EvaluateCoherence(Offering(/*designed_for_revision=*/2), {},
-                                        SegmentWith({}, /*revision=*/5), kNow);
+                                        SegmentWith({}, /*revision=*/5), {}, kNow);
   ASSERT_THAT(Kinds(report), ElementsAre(Finding::STALE_DESIGN));
   EXPECT_THAT(report.findings(0).message(), HasSubstr("revision 2"));
   EXPECT_THAT(report.findings(0).message(), HasSubstr("revision 5"));
   EXPECT_EQ(report.segment_revision(), 5);
 
-  EXPECT_THAT(EvaluateCoherence(Offering(5), {}, SegmentWith({}, 5), kNow).findings(), IsEmpty());
+  EXPECT_THAT(EvaluateCoherence(Offering(5), {}, SegmentWith({}, 5), {}, kNow).findings(),
+              IsEmpty());
+}
+
+// A commitment's local metric must serve a need of the target segment: one without a
+// dimension, or with a dimension the segment does not name, is an UNLINKED_METRIC (LOW), one
+// finding per metric, on the commitment.
+TEST(CoherenceTest, ACommitmentsMetricThatServesNoNeedIsUnlinked) {
+  alignment::v1::Commitment commitment;
+  commitment.set_name(std::string(kOffering) + "/commitments/engineering");
+  auto add_metric = [&](const std::string& name, const std::string& dimension) {
+    auto* metric = commitment.add_local_metrics();
+    metric->set_name(name);
+    metric->set_dimension(dimension);
+  };
+  add_metric("p99 failover time", "control");
+  add_metric("story points per sprint", "");
+  add_metric("launch date", "time_to_value");
+  const auto report = EvaluateCoherence(Offering(), {}, SegmentWith({{"control", type::v1::LOW}}),
+                                        {commitment}, kNow);
+  ASSERT_THAT(Kinds(report), ElementsAre(Finding::UNLINKED_METRIC, Finding::UNLINKED_METRIC));
+  const Finding& unlinked = report.findings(0);
+  EXPECT_EQ(unlinked.severity(), Finding::LOW);
+  EXPECT_EQ(unlinked.resource(), commitment.name());
+  EXPECT_EQ(unlinked.dimension(), "");
+  EXPECT_THAT(unlinked.message(), HasSubstr("engineering commitment measures \"story points"));
+  EXPECT_THAT(unlinked.message(), HasSubstr("links to no need of \"Segment\""));
+  const Finding& elsewhere = report.findings(1);
+  EXPECT_EQ(elsewhere.dimension(), "time_to_value");
+  EXPECT_THAT(elsewhere.message(), HasSubstr("\"launch date\" for time to value"));
+  EXPECT_THAT(elsewhere.message(), HasSubstr("does not name as a need"));
+  EXPECT_EQ(report.score(), 100 - 4 - 4);
+
+  // Linked to a need of the segment, whatever its importance, a metric is no finding.
+  const auto linked = EvaluateCoherence(
+      Offering(), {}, SegmentWith({{"control", type::v1::LOW}, {"time_to_value", type::v1::HIGH}}),
+      {commitment}, kNow);
+  ASSERT_THAT(Kinds(linked), ElementsAre(Finding::UNLINKED_METRIC));
+  EXPECT_EQ(linked.findings(0).dimension(), "");
 }
 
 TEST(CoherenceTest, ScoreLosesTwentyFiveTenAndFourPerHighMediumAndLowFinding) {
@@ -242,7 +280,7 @@ TEST(CoherenceTest, ScoreLosesTwentyFiveTenAndFourPerHighMediumAndLowFinding) {
       {Weakens("a", 3, "high"), Weakens("b", 1, "medium"), Weakens("c", 1, "low"),
        Decision("info", v1::Effect::SUPPORTS, "a", 3)},
       SegmentWith({{"a", type::v1::CRITICAL}, {"b", type::v1::CRITICAL}, {"c", type::v1::HIGH}}),
-      kNow);
+      {}, kNow);
   EXPECT_EQ(report.findings_size(), 4);
   EXPECT_EQ(report.score(), 100 - 25 - 10 - 4);
 }
@@ -251,7 +289,7 @@ TEST(CoherenceTest, ScoreStopsAtZero) {
   std::vector<v1::Decision> decisions;
   for (int i = 0; i < 6; ++i) decisions.push_back(Weakens("control", 3, "d" + std::to_string(i)));
   const auto report = EvaluateCoherence(Offering(), decisions,
-                                        SegmentWith({{"control", type::v1::CRITICAL}}), kNow);
+                                        SegmentWith({{"control", type::v1::CRITICAL}}), {}, kNow);
   EXPECT_EQ(report.findings_size(), 6);
   EXPECT_EQ(report.score(), 0);
 }
@@ -269,7 +307,7 @@ TEST(CoherenceTest, FindingsAreOrderedMostSevereFirstThenByResourceAndDimension)
   };
   const auto segment =
       SegmentWith({{"a", type::v1::CRITICAL}, {"b", type::v1::CRITICAL}, {"c", type::v1::HIGH}});
-  const auto report = EvaluateCoherence(Offering(), decisions, segment, kNow);
+  const auto report = EvaluateCoherence(Offering(), decisions, segment, {}, kNow);
   std::vector<std::string> order;
   for (const auto& finding : report.findings()) {
     order.push_back(finding.resource().substr(finding.resource().rfind('/') + 1) + ":" +
@@ -280,15 +318,15 @@ TEST(CoherenceTest, FindingsAreOrderedMostSevereFirstThenByResourceAndDimension)
   // The order of the inputs does not matter.
   const std::vector<v1::Decision> reversed(decisions.rbegin(), decisions.rend());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-      EvaluateCoherence(Offering(), reversed, segment, kNow), report));
+      EvaluateCoherence(Offering(), reversed, segment, {}, kNow), report));
 }
 
 TEST(CoherenceTest, SameInputsGiveTheSameReport) {
   const auto segment =
       SegmentWith({{"a", type::v1::CRITICAL}, {"b", type::v1::HIGH}}, /*revision=*/3);
   const std::vector<v1::Decision> decisions = {Weakens("a", 2, "one"), Weakens("b", 3, "two")};
-  const auto first = EvaluateCoherence(Offering(2), decisions, segment, kNow);
-  const auto second = EvaluateCoherence(Offering(2), decisions, segment, kNow);
+  const auto first = EvaluateCoherence(Offering(2), decisions, segment, {}, kNow);
+  const auto second = EvaluateCoherence(Offering(2), decisions, segment, {}, kNow);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, second));
   EXPECT_EQ(first.offering(), kOffering);
   EXPECT_EQ(first.segment(), kSegment);
