@@ -113,6 +113,27 @@ class TlsTest : public ReliabilityTest {
     return GetMarket(*stub, "no-such-market", absl::Seconds(10));
   }
 
+  // The market and the segment the reference offering targets, created in `segmentd` (mutual
+  // TLS) by a planning platform holding a certificate of the test's CA.
+  void CreateTheTargetSegment(const Service& segmentd) {
+    const Certificate platform = ca_.IssueClient("planning-platform");
+    SuiteClients to_segments(segmentd.address(), segmentd.address(), segmentd.address(),
+                             Trusting(ca_.cert_pem(), &platform));
+    ASSERT_TRUE(to_segments.CreateMarket(kMarketId, CloudDatabases()).ok());
+    ASSERT_TRUE(to_segments.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  }
+
+  // Starts segmentd with `flags`, which must stop it at start, and answers its log.
+  std::string LogOfAFailedStart(const std::string& name, const std::vector<std::string>& flags) {
+    auto process =
+        e2e::ChildProcess::Start(name, THROUGHLINE_SEGMENTD, flags, dir() + "/" + name + ".log");
+    EXPECT_TRUE(process.ok()) << process.status();
+    if (!process.ok()) return "";
+    EXPECT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
+        << (*process)->Log();
+    return (*process)->Log();
+  }
+
   static std::shared_ptr<grpc::ChannelCredentials> Trusting(const std::string& ca,
                                                             const Certificate* client = nullptr) {
     grpc::SslCredentialsOptions options;
@@ -233,11 +254,7 @@ TEST_F(TlsTest, APlaintextCallerCannotReachATlsService) {
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
   ASSERT_NE(offeringd.port, 0);
 
-  const Certificate platform = ca_.IssueClient("planning-platform");
-  SuiteClients to_segments(segmentd.address(), offeringd.address(), offeringd.address(),
-                           Trusting(ca_.cert_pem(), &platform));
-  ASSERT_TRUE(to_segments.CreateMarket(kMarketId, CloudDatabases()).ok());
-  ASSERT_TRUE(to_segments.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTheTargetSegment(segmentd));
   SuiteClients to_offerings(segmentd.address(), offeringd.address(), offeringd.address());
 
   auto offering = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres());
@@ -326,11 +343,7 @@ TEST_F(TlsTest, ARenewedPeerCertificateIsUsedWithoutARestart) {
                  "--peer_tls_cert", cert, "--peer_tls_key", key, "--peer_tls_reload_seconds", "1"});
   const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, flags);
   ASSERT_NE(offeringd.port, 0);
-  const Certificate platform = ca_.IssueClient("planning-platform");
-  SuiteClients to_segments(segmentd.address(), offeringd.address(), offeringd.address(),
-                           Trusting(ca_.cert_pem(), &platform));
-  ASSERT_TRUE(to_segments.CreateMarket(kMarketId, CloudDatabases()).ok());
-  ASSERT_TRUE(to_segments.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTheTargetSegment(segmentd));
   SuiteClients to_offerings(segmentd.address(), offeringd.address(), offeringd.address());
   const auto refused = to_offerings.CreateOffering(kManagedPostgresId, ManagedPostgres());
   ASSERT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(refused.status);
@@ -375,12 +388,8 @@ TEST_F(TlsTest, AKeyThatIsNotTheCertificatesStopsTheServiceAtStart) {
   std::vector<std::string> flags = CommonFlags(database_->url());
   Append(flags, {"--tls_cert", WriteFile("mismatched.crt", one.cert_pem), "--tls_key",
                  WriteFile("mismatched.key", other.key_pem)});
-  auto process = e2e::ChildProcess::Start("segmentd-mismatched", THROUGHLINE_SEGMENTD, flags,
-                                          dir() + "/segmentd-mismatched.log");
-  ASSERT_TRUE(process.ok()) << process.status();
-  ASSERT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
-      << (*process)->Log();
-  EXPECT_THAT((*process)->Log(), ::testing::HasSubstr("mismatched.key is not the private key of"));
+  EXPECT_THAT(LogOfAFailedStart("segmentd-mismatched", flags),
+              ::testing::HasSubstr("mismatched.key is not the private key of"));
 }
 
 // An encrypted private key stops the service at start, naming the file: gRPC cannot use one,
@@ -390,12 +399,7 @@ TEST_F(TlsTest, AnEncryptedKeyStopsTheServiceAtStart) {
   std::vector<std::string> flags = CommonFlags(database_->url());
   Append(flags, {"--tls_cert", WriteFile("encrypted.crt", server.cert_pem), "--tls_key",
                  WriteFile("encrypted.key", EncryptedKey(server.key_pem, "secret"))});
-  auto process = e2e::ChildProcess::Start("segmentd-encrypted", THROUGHLINE_SEGMENTD, flags,
-                                          dir() + "/segmentd-encrypted.log");
-  ASSERT_TRUE(process.ok()) << process.status();
-  ASSERT_TRUE((*process)->WaitForLogLines("failed to start", 1, kStartTimeout))
-      << (*process)->Log();
-  EXPECT_THAT((*process)->Log(),
+  EXPECT_THAT(LogOfAFailedStart("segmentd-encrypted", flags),
               ::testing::HasSubstr("encrypted.key holds no unencrypted PEM private key"));
 }
 
