@@ -10,6 +10,11 @@ absl::StatusOr<CallContext> CallRuntime::Begin(const grpc::CallbackServerContext
   auto principal = authenticator_.Authenticate(context);
   if (!principal.ok()) return principal.status();
   const absl::Time now = absl::Now();
+  if (principal->role != auth::Role::kService) {
+    if (absl::Status admitted = rate_limiter_.Admit(principal->organization, now); !admitted.ok()) {
+      return admitted;
+    }
+  }
   absl::Time deadline = now + max_call_time_;
   const auto client_deadline = context.deadline();
   if (client_deadline != std::chrono::system_clock::time_point::max()) {

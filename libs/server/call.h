@@ -9,6 +9,7 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/auth/auth.h"
 #include "libs/errors/errors.h"
+#include "libs/server/rate_limiter.h"
 #include "libs/server/worker_pool.h"
 
 namespace throughline::server {
@@ -25,11 +26,16 @@ struct CallContext {
 // authenticator and the deadline policy. Shared by all handlers; thread-safe.
 class CallRuntime {
  public:
+  // `max_calls_per_second`: each organization's allowance (RateLimiter); <= 0, none.
   CallRuntime(WorkerPool& pool, const auth::TokenAuthenticator& authenticator,
-              absl::Duration max_call_time)
-      : pool_(pool), authenticator_(authenticator), max_call_time_(max_call_time) {}
+              absl::Duration max_call_time, int max_calls_per_second)
+      : pool_(pool),
+        authenticator_(authenticator),
+        max_call_time_(max_call_time),
+        rate_limiter_(max_calls_per_second) {}
 
-  // Authenticates the caller and derives the deadline of the work.
+  // Authenticates the caller, takes the call from its organization's allowance (service
+  // accounts have none: their calls follow the users') and derives the deadline of the work.
   absl::StatusOr<CallContext> Begin(const grpc::CallbackServerContext& context) const;
 
   // The status sent to the client: `status` unless the call was cancelled or ran out of time
@@ -44,6 +50,7 @@ class CallRuntime {
   WorkerPool& pool_;
   const auth::TokenAuthenticator& authenticator_;
   const absl::Duration max_call_time_;
+  mutable RateLimiter rate_limiter_;
 };
 
 // The status answered when the worker queue is full.

@@ -47,6 +47,13 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
       ->envname("THROUGHLINE_MAX_CALL_SECONDS")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--max_calls_per_second", flags.max_calls_per_second,
+                 "Calls per second each organization may make, bursts up to twice that; more "
+                 "get RESOURCE_EXHAUSTED (RATE_LIMITED) with a retry delay. Service accounts "
+                 "are not limited. 0: no limit")
+      ->envname("THROUGHLINE_MAX_CALLS_PER_SECOND")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
   app.add_option("--shutdown_grace_seconds", flags.shutdown_grace_seconds,
                  "Time in-flight calls get to finish on SIGTERM")
       ->envname("THROUGHLINE_SHUTDOWN_GRACE_SECONDS")

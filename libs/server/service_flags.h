@@ -22,6 +22,8 @@ struct ServiceFlags {
   int max_queue = 1000;
   int db_pool_size = 8;
   int max_call_seconds = 30;
+  // Calls per second each organization may make (bursts up to twice that); 0: no limit.
+  int max_calls_per_second = 1000;
   int shutdown_grace_seconds = 5;
   int max_receive_message_bytes = 4 << 20;
   int max_concurrent_streams = 1000;

@@ -50,8 +50,10 @@ struct FloodCall {
 TEST_F(OverloadTest, FloodIsRefusedAtOnceAdmittedCallsCompleteMemoryStaysBounded) {
   std::vector<std::string> flags =
       CommonFlags(database_->url(), "127.0.0.1:0", kWorkers, /*db_pool_size=*/kWorkers);
+  // No per-organization allowance: the flood must reach the work queue, whose refusals this
+  // test is about (RateLimiterTest and SegmentRateLimitTest cover the allowance).
   flags.insert(flags.end(), {"--max_queue", absl::StrCat(kMaxQueue), "--max_concurrent_streams",
-                             absl::StrCat(kMaxStreams)});
+                             absl::StrCat(kMaxStreams), "--max_calls_per_second", "0"});
   const Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
   ASSERT_NE(segmentd.port, 0);
   std::vector<std::unique_ptr<seg::SegmentService::Stub>> stubs;

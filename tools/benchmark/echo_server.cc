@@ -56,7 +56,8 @@ grpc::ServerUnaryReactor* EchoSegmentService::UpdateSegment(
 EchoServer::EchoServer(const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
       workers_(flags.workers, flags.max_queue),
-      runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds)),
+      runtime_(workers_, authenticator_, absl::Seconds(flags.max_call_seconds),
+               flags.max_calls_per_second),
       service_(runtime_),
       host_(std::make_unique<server::ServerHost>(
           server::ServerOptionsFrom(flags, "throughline.segment.v1.SegmentService"))) {}
