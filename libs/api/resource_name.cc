@@ -135,4 +135,6 @@ std::string OrganizationName(std::string_view organization_id) {
   return absl::StrCat("organizations/", ToAbsl(organization_id));
 }
 
+std::string IdOf(std::string_view name) { return std::string(name.substr(name.rfind('/') + 1)); }
+
 }  // namespace throughline::api

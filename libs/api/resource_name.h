@@ -38,6 +38,10 @@ absl::StatusOr<std::vector<std::string>> ParseName(std::string_view pattern, std
 // "organizations/<organization_id>".
 std::string OrganizationName(std::string_view organization_id);
 
+// The last segment of a resource name, its ID: "engineering" of
+// "organizations/acme/functions/engineering".
+std::string IdOf(std::string_view name);
+
 // True for a lowercase canonical UUID: the ID the server generates when a create request
 // leaves the ID empty (AIP-122). Names accept such IDs; clients may not choose them.
 bool IsGeneratedId(std::string_view id);

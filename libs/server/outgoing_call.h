@@ -36,7 +36,7 @@ struct PeerTls {
   std::string cert_file;
   std::string key_file;
   // How often the files are read again: a renewed client certificate or CA is used for the
-  // connections made after that, without a restart (WatchTlsFiles).
+  // connections made after that, without a restart (TlsFiles).
   int reload_seconds = 60;
 };
 

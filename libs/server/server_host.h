@@ -27,7 +27,7 @@ struct TlsOptions {
   std::string client_ca_file;
   bool require_client_cert = false;
   // How often the files are read again: a renewed certificate or CA serves new connections
-  // within this time, without a restart (WatchTlsFiles).
+  // within this time, without a restart (TlsFiles).
   int reload_seconds = 60;
 };
 

@@ -42,14 +42,21 @@ absl::Status NotPem(const std::string& path, const std::string& what) {
   return errors::FailedPrecondition("FILE_INVALID", path, path + " holds no PEM " + what);
 }
 
+using Certificate = std::unique_ptr<X509, decltype(&X509_free)>;
+
+// The first certificate of `pem`; null when it holds none.
+Certificate FirstCertificate(const std::string& pem) {
+  return Certificate(PEM_read_bio_X509(ReadOnlyBio(pem).get(), nullptr, nullptr, nullptr),
+                     &X509_free);
+}
+
 // An encrypted key is refused rather than asked for on the terminal (gRPC cannot use one).
 int NoPassword(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
 
 // Whether `key_pem` is the private key of the first certificate of `cert_pem`.
 absl::Status CheckKeyPair(const std::string& cert_file, const std::string& cert_pem,
                           const std::string& key_file, const std::string& key_pem) {
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(ReadOnlyBio(cert_pem).get(), nullptr, nullptr, nullptr), &X509_free);
+  const Certificate cert = FirstCertificate(cert_pem);
   if (cert == nullptr) return NotPem(cert_file, "certificate");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       PEM_read_bio_PrivateKey(ReadOnlyBio(key_pem).get(), nullptr, NoPassword, nullptr),
@@ -66,9 +73,7 @@ absl::Status CheckKeyPair(const std::string& cert_file, const std::string& cert_
 }
 
 absl::Status CheckCa(const std::string& ca_file, const std::string& ca_pem) {
-  std::unique_ptr<X509, decltype(&X509_free)> ca(
-      PEM_read_bio_X509(ReadOnlyBio(ca_pem).get(), nullptr, nullptr, nullptr), &X509_free);
-  return ca == nullptr ? NotPem(ca_file, "certificate") : absl::OkStatus();
+  return FirstCertificate(ca_pem) == nullptr ? NotPem(ca_file, "certificate") : absl::OkStatus();
 }
 
 // Writes `content` to `path` whole: a file of this process only (0600) renamed over it, so that

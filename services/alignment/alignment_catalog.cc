@@ -50,7 +50,7 @@ std::string Name(std::string_view pattern_prefix, const std::string& organizatio
   return absl::StrCat("organizations/", organization, "/", std::string(pattern_prefix), "/", id);
 }
 
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+using api::IdOf;
 
 // Owners act on their own tasks and commitments; editors and admins on any.
 absl::Status CheckActsFor(const server::CallContext& call, const std::vector<std::string>& owners,

@@ -3,6 +3,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "libs/api/etag.h"
+#include "libs/api/resource_name.h"
 #include "libs/api/resources.h"
 #include "libs/api/uuid.h"
 #include "libs/db/prepared.h"
@@ -177,7 +178,7 @@ std::optional<Stored<Resource>> ReadOne(const pqxx::result& rows) {
   return ReadAll<Resource>(rows).front();
 }
 
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+using api::IdOf;
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/api/etag.h"
+#include "libs/api/resource_name.h"
 #include "libs/api/resources.h"
 #include "libs/api/uuid.h"
 #include "libs/db/transaction.h"
@@ -52,7 +53,7 @@ v1::Trigger TriggerOf(const CloudEvent& event) {
   return trigger;
 }
 
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+using api::IdOf;
 
 // The fields a supersession changes (below, in WriteTasks), in the order of the Task message:
 // its events compare only these.

@@ -2,6 +2,7 @@
 
 #include "absl/random/random.h"
 #include "libs/api/changes.h"
+#include "libs/api/resource_name.h"
 #include "libs/eventlog/payloads.h"
 #include "throughline/alignment/v1/events.pb.h"
 
@@ -12,8 +13,7 @@ std::string OwnerAudience(const std::string& owner) { return "owner:" + owner; }
 std::string FunctionAudience(const std::string& function_id) { return "function:" + function_id; }
 
 std::vector<std::string> TaskAudience(const v1::Task& task) {
-  std::vector<std::string> audience = {
-      FunctionAudience(task.function().substr(task.function().rfind('/') + 1))};
+  std::vector<std::string> audience = {FunctionAudience(api::IdOf(task.function()))};
   if (!task.owner().empty()) audience.push_back(OwnerAudience(task.owner()));
   if (!task.escalated_to().empty() && task.escalated_to() != task.owner()) {
     audience.push_back(OwnerAudience(task.escalated_to()));

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "libs/api/resource_name.h"
 #include "libs/api/resources.h"
 
 namespace throughline::alignment {
@@ -46,7 +47,7 @@ std::vector<v1::NeedChange> NeedChanges(
 
 v1::Task PlanTask(const v1::Trigger& trigger, const AffectedOffering& affected,
                   const SegmentChange& change, const v1::Function& function, absl::Time due) {
-  const std::string function_id = function.name().substr(function.name().rfind('/') + 1);
+  const std::string function_id = api::IdOf(function.name());
   v1::Task task;
   task.set_offering(affected.offering.name());
   task.set_function(function.name());

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "libs/api/resource_name.h"
 #include "libs/api/resources.h"
 
 namespace throughline::offering {
@@ -172,7 +173,7 @@ v1::CoherenceReport EvaluateCoherence(const v1::Offering& offering,
   }
 
   for (const auto& commitment : commitments) {
-    const std::string function = commitment.name().substr(commitment.name().rfind('/') + 1);
+    const std::string function = api::IdOf(commitment.name());
     for (const auto& metric : commitment.local_metrics()) {
       if (!metric.dimension().empty() && needs.count(metric.dimension()) > 0) continue;
       const std::string measured =

@@ -51,7 +51,7 @@ std::string OfferingName(const std::string& organization, const std::string& off
   return absl::StrCat("organizations/", organization, "/offerings/", offering);
 }
 
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+using api::IdOf;
 
 }  // namespace
 

@@ -174,5 +174,11 @@ TEST(OrganizationNameTest, PrefixesTheCollection) {
   EXPECT_EQ(OrganizationName("acme"), "organizations/acme");
 }
 
+TEST(ResourceNameTest, IdOfIsTheLastSegment) {
+  EXPECT_EQ(IdOf("organizations/acme/functions/engineering"), "engineering");
+  EXPECT_EQ(IdOf("organizations/acme"), "acme");
+  EXPECT_EQ(IdOf("no-slash"), "no-slash");
+}
+
 }  // namespace
 }  // namespace throughline::api
