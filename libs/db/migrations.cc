@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/db/connection_pool.h"
 #include "libs/db/transaction.h"
@@ -31,7 +32,14 @@ absl::Status ApplyTrack(pqxx::connection& connection, std::string_view track,
   for (const Migration& migration : migrations) {
     pqxx::work tx(connection);
     if (!tx.exec_params(kIsApplied, std::string(track), migration.version).empty()) continue;
-    tx.exec(std::string(migration.sql));
+    try {
+      tx.exec(std::string(migration.sql));
+    } catch (const pqxx::sql_error& e) {
+      // The operator reads this at start: which migration, and PostgreSQL's own words.
+      return errors::Internal(absl::StrCat(
+          "schema ", schema, ": migration ", std::string(track), " ", std::string(migration.name),
+          " failed: ", absl::StripTrailingAsciiWhitespace(e.what())));
+    }
     tx.exec_params0(kRecord, std::string(track), migration.version, std::string(migration.name));
     tx.commit();
     log::Info("migration applied", {{"schema", schema},

@@ -54,6 +54,11 @@ std::shared_ptr<grpc::Channel> DialService(
               static_cast<int>(absl::ToInt64Milliseconds(keepalive.timeout)));
   // gRPC stops pinging after two pings without data by default: an idle watch sends none.
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // A name that resolves to several replicas (dns:///segmentd:50051 over a headless Kubernetes
+  // Service) gets a connection to each and the calls in turn; gRPC's default would send them
+  // all to the first. Servers age connections out (--max_connection_age_seconds), so the name
+  // is resolved again and replicas added later are used too.
+  args.SetLoadBalancingPolicyName("round_robin");
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 

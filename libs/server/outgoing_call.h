@@ -47,9 +47,10 @@ struct PeerTls {
 // them as long as the channels made with them (a channel does not keep them).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(const PeerTls& tls);
 
-// A channel from one service to another at `address` (host:port) with `credentials`
-// (PeerCredentials), reconnecting after an outage within kMaxReconnectBackoffMs of the
-// callee's return, with `keepalive`.
+// A channel from one service to another at `address` (host:port, or any gRPC target such as
+// dns:///segmentd:50051) with `credentials` (PeerCredentials), reconnecting after an outage
+// within kMaxReconnectBackoffMs of the callee's return, with `keepalive`. Calls go round robin
+// over every address the target resolves to.
 std::shared_ptr<grpc::Channel> DialService(
     const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
     const Keepalive& keepalive = {});

@@ -64,6 +64,13 @@ absl::Status ServerHost::Start() {
   builder.AddListeningPort(options_.listen, *credentials, &port_);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
+  if (options_.max_connection_age > absl::ZeroDuration()) {
+    // gRPC's default grace (GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS) is unlimited: an aged
+    // connection closes when its last call ends, never cutting a call or a watch short.
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
+  }
   // The other services' keepalive pings (DialService): gRPC's default refuses pings without
   // data more often than every 5 minutes and disconnects after the third, which would cut
   // alignmentd's idle watch streams every minute.

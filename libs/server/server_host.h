@@ -40,6 +40,11 @@ struct ServerOptions {
   std::string admin_listen;
   int max_receive_message_bytes = 4 << 20;
   int max_concurrent_streams = 1000;
+  // A client connection older than this gets a GOAWAY: its open calls (watches too) go on
+  // until they end, new calls go over a new connection, which the client's load balancing
+  // may place on another replica and which uses the server's current TLS certificate.
+  // Zero: connections are never aged out. At most 2,000,000 s (gRPC takes an int of ms).
+  absl::Duration max_connection_age = absl::ZeroDuration();
   TlsOptions tls;
   // How long in-flight calls get to finish on shutdown before they are cancelled.
   absl::Duration shutdown_grace = absl::Seconds(5);

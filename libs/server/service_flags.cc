@@ -67,6 +67,13 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
                  "Concurrent calls per client connection")
       ->envname("THROUGHLINE_MAX_CONCURRENT_STREAMS")
       ->capture_default_str();
+  app.add_option("--max_connection_age_seconds", flags.max_connection_age_seconds,
+                 "Age after which a client connection is told to go away (its open calls and "
+                 "watches go on; new calls reconnect, and so reach new replicas and renewed TLS "
+                 "certificates). 0: never")
+      ->envname("THROUGHLINE_MAX_CONNECTION_AGE_SECONDS")
+      ->check(CLI::Range(0, 2'000'000))
+      ->capture_default_str();
   app.add_option("--health_check_interval_ms", flags.health_check_interval_ms,
                  "How often the database is probed; grpc.health.v1 answers NOT_SERVING while it "
                  "does not answer. 0 disables the probe")
@@ -154,6 +161,7 @@ ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_n
   options.admin_listen = flags.admin_listen;
   options.max_receive_message_bytes = flags.max_receive_message_bytes;
   options.max_concurrent_streams = flags.max_concurrent_streams;
+  options.max_connection_age = absl::Seconds(flags.max_connection_age_seconds);
   options.tls = flags.tls;
   options.shutdown_grace = absl::Seconds(flags.shutdown_grace_seconds);
   if (flags.health_check_interval_ms > 0 && !flags.database_url.empty()) {

@@ -27,6 +27,8 @@ struct ServiceFlags {
   int shutdown_grace_seconds = 5;
   int max_receive_message_bytes = 4 << 20;
   int max_concurrent_streams = 1000;
+  // Age after which a client connection is asked to reconnect; 0: never.
+  int max_connection_age_seconds = 0;
   // How often the database is probed for grpc.health.v1 (NOT_SERVING while it does not
   // answer); 0 turns the probe off.
   int health_check_interval_ms = 1000;

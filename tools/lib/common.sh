@@ -8,14 +8,22 @@ TL_BUILD_DIR="${THROUGHLINE_BUILD_DIR:-$TL_ROOT/build}"
 TL_STATE_DIR="$TL_ROOT/.state"
 TL_JOBS="${THROUGHLINE_JOBS:-2}"
 
-# Every Debian package the project needs to build, test and run. This is the only list.
-TL_PG_PACKAGES=(postgresql postgresql-contrib procps util-linux)
-TL_PACKAGES=(
-  g++ make cmake pkg-config git ca-certificates
+# Every Debian package the project needs to build, test and run. These are the only lists
+# (deploy/container/Containerfile lists the run-time libraries of the image, which
+# tests/deploy checks against what the binaries link).
+# The services alone (tools/build-release, the container image's build stage):
+TL_BUILD_PACKAGES=(
+  g++ make cmake pkg-config ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libpqxx-dev libpq-dev libabsl-dev prometheus-cpp-dev libcli11-dev libssl-dev
   libjemalloc-dev
-  libgtest-dev libgmock-dev
+)
+TL_PG_PACKAGES=(postgresql postgresql-contrib procps util-linux)
+# Everything: the tools, the tests (python3-yaml reads the Kubernetes manifests in tests/deploy)
+# and the fuzzers.
+TL_PACKAGES=(
+  "${TL_BUILD_PACKAGES[@]}" git
+  libgtest-dev libgmock-dev python3 python3-yaml
   clang libclang-rt-14-dev openssl
   "${TL_PG_PACKAGES[@]}"
 )

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,24 +13,15 @@
 #include "grpcpp/grpcpp.h"
 #include "libs/server/outgoing_call.h"
 #include "libs/server/server_host.h"
+#include "tests/support/grpc_await.h"
 #include "tests/support/relay.h"
 
 namespace throughline::server {
 namespace {
 
-// Waits for the completion of `tag` on `queue` until `deadline`; whether it succeeded, or
-// std::nullopt when it did not complete in time.
-std::optional<bool> Await(grpc::CompletionQueue& queue, void* tag, absl::Time deadline) {
-  void* got = nullptr;
-  bool ok = false;
-  switch (queue.AsyncNext(&got, &ok, absl::ToChronoTime(deadline))) {
-    case grpc::CompletionQueue::GOT_EVENT:
-      EXPECT_EQ(got, tag);
-      return ok;
-    default:
-      return std::nullopt;
-  }
-}
+using testing::Await;
+using testing::Drain;
+using testing::HealthRequest;
 
 TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   ServerOptions options;
@@ -55,9 +45,7 @@ TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   int start, write, writes_done, first, second, finish;
   call->StartCall(&start);
   ASSERT_EQ(Await(queue, &start, absl::Now() + absl::Seconds(10)), true);
-  grpc::Slice empty("");  // HealthCheckRequest{service: ""}
-  grpc::ByteBuffer request(&empty, 1);
-  call->Write(request, &write);
+  call->Write(HealthRequest(""), &write);
   ASSERT_EQ(Await(queue, &write, absl::Now() + absl::Seconds(10)), true);
   call->WritesDone(&writes_done);
   ASSERT_EQ(Await(queue, &writes_done, absl::Now() + absl::Seconds(10)), true);
@@ -83,11 +71,7 @@ TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   RecordProperty("noticed_ms", std::to_string(absl::ToInt64Milliseconds(noticed)));
   std::cout << "the vanished callee was noticed after " << noticed << "\n";
 
-  queue.Shutdown();
-  void* tag;
-  bool ok;
-  while (queue.Next(&tag, &ok)) {
-  }
+  Drain(queue);
 }
 
 }  // namespace
