@@ -9,16 +9,15 @@ Run by ctest (tests/deploy/CMakeLists.txt) with the build directory as THROUGHLI
 
 import os
 import re
-import shlex
 import subprocess
+import sys
 import unittest
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
-KUBERNETES = ROOT / "deploy" / "kubernetes"
-CONTAINERFILE = ROOT / "deploy" / "container" / "Containerfile"
+sys.path.insert(0, str(ROOT / "tools" / "lib"))
+from deploy import (  # noqa: E402
+    CONTAINERFILE, KUBERNETES, Manifests, image_user, load_manifests, runtime_packages, runtime_stage)
 BUILD = Path(os.environ.get("THROUGHLINE_BUILD_DIR", ROOT / "build"))
 SERVICES = ("segmentd", "offeringd", "alignmentd")
 
@@ -26,15 +25,6 @@ SERVICES = ("segmentd", "offeringd", "alignmentd")
 def binary(name):
     """The built binary of service `name` (segmentd → build/services/segment/segmentd)."""
     return BUILD / "services" / name[:-1] / name
-
-
-def load_manifests():
-    """Every object of the kustomization's resources, and the kustomization itself."""
-    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
-    objects = []
-    for resource in kustomization["resources"]:
-        objects += [o for o in yaml.safe_load_all((KUBERNETES / resource).read_text()) if o]
-    return kustomization, objects
 
 
 def options_of(name):
@@ -55,32 +45,6 @@ def options_of(name):
 
 def port_of(address):
     return int(address.rsplit(":", 1)[1])
-
-
-class Manifests:
-    def __init__(self):
-        self.kustomization, self.objects = load_manifests()
-        self.config = {}
-        for o in self.of_kind("ConfigMap"):
-            self.config[o["metadata"]["name"]] = o.get("data", {})
-
-    def of_kind(self, kind):
-        return [o for o in self.objects if o["kind"] == kind]
-
-    def deployments(self):
-        return {d["metadata"]["name"]: d for d in self.of_kind("Deployment")}
-
-    def services(self):
-        return {s["metadata"]["name"]: s for s in self.of_kind("Service")}
-
-    def environment(self, container):
-        """The container's environment: name → value (None for a Secret's value)."""
-        env = {}
-        for source in container.get("envFrom", []):
-            env.update(self.config[source["configMapRef"]["name"]])
-        for variable in container.get("env", []):
-            env[variable["name"]] = variable.get("value")
-        return env
 
 
 class KubernetesManifestsTest(unittest.TestCase):
@@ -178,7 +142,7 @@ class KubernetesManifestsTest(unittest.TestCase):
                     self.assertIn(mounts[mount[0]], volumes, name)
 
     def test_pods_run_unprivileged(self):
-        user = containerfile_user()
+        user = image_user()
         for name, spec, container in self.containers():
             self.assertTrue(spec["securityContext"]["runAsNonRoot"], name)
             self.assertEqual(spec["securityContext"]["runAsUser"], user, name)
@@ -196,17 +160,6 @@ class KubernetesManifestsTest(unittest.TestCase):
                     self.assertEqual(volume["secret"]["defaultMode"], 0o440, name)
 
 
-def containerfile_runtime_stage():
-    text = CONTAINERFILE.read_text().replace("\\\n", " ")
-    stages = re.split(r"^FROM ", text, flags=re.M)
-    return stages[-1]
-
-
-def containerfile_user():
-    user = re.search(r"^USER (\d+):(\d+)$", containerfile_runtime_stage(), re.M)
-    return int(user.group(1))
-
-
 def package_of(library_path):
     """The Debian package that installed `library_path` (usrmerge: /usr/lib or /lib)."""
     real = os.path.realpath(library_path)
@@ -220,9 +173,7 @@ def package_of(library_path):
 
 class ContainerImageTest(unittest.TestCase):
     def test_the_image_installs_every_library_the_binaries_link(self):
-        stage = containerfile_runtime_stage()
-        install = re.search(r"apt-get install -y --no-install-recommends ([^&]+)", stage)
-        installed = set(shlex.split(install.group(1)))
+        installed = set(runtime_packages())
         for name in SERVICES:
             # The libraries the binary names itself (DT_NEEDED); theirs come with the packages.
             needed = subprocess.run(
@@ -241,7 +192,7 @@ class ContainerImageTest(unittest.TestCase):
 
     def test_the_image_puts_the_binaries_where_the_manifests_run_them(self):
         self.assertRegex(CONTAINERFILE.read_text(), r"RUN tools/build-release /out\b")
-        self.assertIn("COPY --from=build /out/ /usr/local/bin/", containerfile_runtime_stage())
+        self.assertIn("COPY --from=build /out/ /usr/local/bin/", runtime_stage())
         script = (ROOT / "tools" / "build-release").read_text()
         built = re.search(r"--target ([a-z ]+)", script).group(1).split()
         _, objects = load_manifests()

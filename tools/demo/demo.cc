@@ -164,7 +164,9 @@ int main(int argc, char** argv) {
   app.add_option("--segment_address", segment_address)->capture_default_str();
   app.add_option("--offering_address", offering_address)->capture_default_str();
   app.add_option("--alignment_address", alignment_address)->capture_default_str();
-  app.add_option("--token", token, "Bearer token of an editor of organization demo")
+  app.add_option(
+         "--token", token,
+         "Bearer token of an admin of organization demo (the scenario names the functions' owners)")
       ->envname("THROUGHLINE_TOKEN")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
