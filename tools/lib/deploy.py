@@ -5,6 +5,8 @@ and tools/check-image. As a program:
     python3 tools/lib/deploy.py env SERVICE SECRET/KEY=VALUE...
         the environment of SERVICE's container, NUL-separated KEY=VALUE, with the Secrets'
         values given as arguments (throughline-database/url='host=...')
+    python3 tools/lib/deploy.py replicas SERVICE
+        the replicas of SERVICE's Deployment
     python3 tools/lib/deploy.py packages
         the Debian packages the image's run-time stage installs, one per line
 """
@@ -89,6 +91,8 @@ if __name__ == "__main__":
         container = manifests.container(sys.argv[2])
         for name, value in manifests.environment(container, secrets).items():
             sys.stdout.write(f"{name}={value}\0")
+    elif len(sys.argv) == 3 and sys.argv[1] == "replicas":
+        print(Manifests().deployments()[sys.argv[2]]["spec"]["replicas"])
     elif sys.argv[1:] == ["packages"]:
         print("\n".join(runtime_packages()))
     else:
