@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 
 namespace throughline::testing {
@@ -44,6 +46,30 @@ inline grpc::ByteBuffer HealthRequest(const std::string& service) {
   }
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
+}
+
+// Opens grpc.health.v1.Health/Watch of the whole server ("") over `stub`, with `context` and
+// `queue`, and reads its first status: the open call, or null after a test failure when a step
+// did not complete within 10 s. The watch then sends nothing until the status changes.
+inline std::unique_ptr<grpc::GenericClientAsyncReaderWriter> OpenHealthWatch(
+    grpc::GenericStub& stub, grpc::ClientContext& context, grpc::CompletionQueue& queue) {
+  auto call = stub.PrepareCall(&context, "/grpc.health.v1.Health/Watch", &queue);
+  const auto step_done = [&](void* tag, const char* step) {
+    if (Await(queue, tag, absl::Now() + absl::Seconds(10)) == true) return true;
+    ADD_FAILURE() << "Health/Watch: " << step << " did not complete";
+    return false;
+  };
+  int start, write, writes_done, first;
+  call->StartCall(&start);
+  if (!step_done(&start, "start")) return nullptr;
+  call->Write(HealthRequest(""), &write);
+  if (!step_done(&write, "the request")) return nullptr;
+  call->WritesDone(&writes_done);
+  if (!step_done(&writes_done, "the end of the request")) return nullptr;
+  grpc::ByteBuffer response;
+  call->Read(&response, &first);
+  if (!step_done(&first, "the first status")) return nullptr;
+  return call;
 }
 
 }  // namespace throughline::testing

@@ -23,6 +23,7 @@ namespace {
 using testing::Await;
 using testing::Drain;
 using testing::HealthRequest;
+using testing::OpenHealthWatch;
 
 // grpc.health.v1.Health/Check of `service`: its status code (NOT_FOUND: a server that does
 // not host that service).
@@ -62,17 +63,10 @@ TEST(ConnectionAgeTest, AnAgedConnectionIsToldToGoAwayWhileItsWatchGoesOn) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   grpc::CompletionQueue queue;
-  auto call = stub.PrepareCall(&context, "/grpc.health.v1.Health/Watch", &queue);
-  int start, write, writes_done, first, second, finish;
-  call->StartCall(&start);
-  ASSERT_EQ(Await(queue, &start, absl::Now() + absl::Seconds(10)), true);
-  call->Write(HealthRequest(""), &write);
-  ASSERT_EQ(Await(queue, &write, absl::Now() + absl::Seconds(10)), true);
-  call->WritesDone(&writes_done);
-  ASSERT_EQ(Await(queue, &writes_done, absl::Now() + absl::Seconds(10)), true);
+  auto call = OpenHealthWatch(stub, context, queue);
+  ASSERT_NE(call, nullptr);
   grpc::ByteBuffer response;
-  call->Read(&response, &first);
-  ASSERT_EQ(Await(queue, &first, absl::Now() + absl::Seconds(10)), true) << "no first status";
+  int second, finish;
   ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
 
   // The server's GOAWAY after about a second (gRPC adds ±10 % jitter) takes the connection
