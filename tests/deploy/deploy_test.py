@@ -200,5 +200,6 @@ class ContainerImageTest(unittest.TestCase):
             (container,) = deployment["spec"]["template"]["spec"]["containers"]
             self.assertIn(Path(container["command"][0]).name, built)
 
+
 if __name__ == "__main__":
     unittest.main()

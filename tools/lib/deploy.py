@@ -9,6 +9,8 @@ and tools/check-image. As a program:
         the replicas of SERVICE's Deployment
     python3 tools/lib/deploy.py packages
         the Debian packages the image's run-time stage installs, one per line
+    python3 tools/lib/deploy.py user
+        the numeric user (and group) the image runs as
 """
 
 import re
@@ -95,5 +97,7 @@ if __name__ == "__main__":
         print(Manifests().deployments()[sys.argv[2]]["spec"]["replicas"])
     elif sys.argv[1:] == ["packages"]:
         print("\n".join(runtime_packages()))
+    elif sys.argv[1:] == ["user"]:
+        print(image_user())
     else:
         sys.exit(__doc__)
