@@ -22,6 +22,12 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
       ->capture_default_str();
   app.add_option("--database_url", flags.database_url, "libpq connection string (required)")
       ->envname("THROUGHLINE_DATABASE_URL");
+  app.add_option("--read_database_url", flags.read_database_url,
+                 "libpq connection string of a read replica (hot standby) of --database_url: "
+                 "List calls read from it and may lag writes by the replication delay; Get "
+                 "calls and writes stay on --database_url, which List calls also use while the "
+                 "replica does not answer. Empty: none")
+      ->envname("THROUGHLINE_READ_DATABASE_URL");
   app.add_option("--tokens_file", flags.tokens_file,
                  "Bearer tokens: one '<token> <organization> <principal> <role>' per line")
       ->envname("THROUGHLINE_TOKENS_FILE");
@@ -152,6 +158,13 @@ absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& f
     return errors::InvalidField("--tokens_file", "no tokens: give --tokens_file or --dev_token");
   }
   return authenticator;
+}
+
+std::unique_ptr<db::ConnectionPool> ReadReplicaPool(const ServiceFlags& flags,
+                                                    const std::string& schema) {
+  if (flags.read_database_url.empty()) return nullptr;
+  return std::make_unique<db::ConnectionPool>(db::PoolOptions{
+      .url = flags.read_database_url, .schema = schema, .size = flags.db_pool_size});
 }
 
 ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_name) {

@@ -5,6 +5,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
+#include "libs/db/connection_pool.h"
 #include "libs/server/outgoing_call.h"
 #include "libs/server/server_host.h"
 
@@ -16,6 +17,8 @@ struct ServiceFlags {
   std::string listen;
   std::string admin_listen;
   std::string database_url;
+  // A hot standby of database_url that List calls read from (db::ListReads); empty: none.
+  std::string read_database_url;
   std::string tokens_file;
   bool dev_token = false;
   int workers = 8;
@@ -50,6 +53,11 @@ absl::Status ApplyServiceFlags(const ServiceFlags& flags);
 // The token authenticator the flags describe: the tokens file, plus the development token
 // with --dev_token. Fails when neither is given, so a server never accepts nobody silently.
 absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags);
+
+// The pool of --read_database_url for `schema` (the size of --db_pool_size), or null without
+// one.
+std::unique_ptr<db::ConnectionPool> ReadReplicaPool(const ServiceFlags& flags,
+                                                    const std::string& schema);
 
 // Server options from the flags, with a readiness check that probes --database_url (a
 // db::DatabaseProbe on a connection of its own) every --health_check_interval_ms.

@@ -74,10 +74,11 @@ std::vector<v1::Function> ReadFunctions(pqxx::work& tx, const std::string& organ
 
 }  // namespace
 
-AlignmentCatalog::AlignmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
-                                   const SuiteClient& suite, const EventProcessor& processor,
-                                   Clock clock)
+AlignmentCatalog::AlignmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                                   const eventlog::EventLog& task_log, const SuiteClient& suite,
+                                   const EventProcessor& processor, Clock clock)
     : pool_(pool),
+      list_reads_(list_reads),
       task_log_(task_log),
       suite_(suite),
       processor_(processor),
@@ -298,7 +299,7 @@ absl::Status AlignmentCatalog::ListCommitments(const server::CallContext& call,
   auto page =
       api::StartPage(request.page_size(), request.page_token(), {request.parent()}, clock_());
   if (!page.ok()) return page.status();
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows = AlignmentStore::ListCommitments(tx, (*parent)[0], request.parent(), page->last_key,
                                                 page->limit());
@@ -444,7 +445,7 @@ absl::Status AlignmentCatalog::ListTasks(const server::CallContext& call,
                                                "SUPERSEDED"));
     }
   }
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     response->set_next_page_token(
         api::FinishPage(*page, AlignmentStore::ListTasks(tx, query), clock_(),

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/list_reads.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
 #include "services/alignment/event_processor.h"
@@ -29,8 +30,11 @@ class AlignmentCatalog {
  public:
   using Clock = std::function<absl::Time()>;
 
-  AlignmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& task_log,
-                   const SuiteClient& suite, const EventProcessor& processor, Clock clock);
+  // List calls read through `list_reads` (a read replica when there is one); the rest from
+  // `pool`.
+  AlignmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                   const eventlog::EventLog& task_log, const SuiteClient& suite,
+                   const EventProcessor& processor, Clock clock);
 
   absl::Status CreateFunction(const server::CallContext& call,
                               const v1::CreateFunctionRequest& request, v1::Function* function);
@@ -90,6 +94,7 @@ class AlignmentCatalog {
                           const std::function<absl::Status(v1::Task&)>& change, v1::Task* task);
 
   db::ConnectionPool& pool_;
+  db::ListReads& list_reads_;
   const eventlog::EventLog& task_log_;
   const SuiteClient& suite_;
   const EventProcessor& processor_;

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/list_reads.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/eventlog/notifier.h"
 #include "libs/server/call.h"
@@ -65,6 +66,9 @@ class AlignmentServer {
 
   const auth::TokenAuthenticator authenticator_;
   db::ConnectionPool pool_;
+  // --read_database_url's pool (null without one) and where List calls read.
+  std::unique_ptr<db::ConnectionPool> read_pool_;
+  db::ListReads list_reads_;
   server::WorkerPool workers_;
   eventlog::EventLog task_log_;
   eventlog::EventNotifier notifier_;

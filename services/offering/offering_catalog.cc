@@ -55,10 +55,11 @@ using api::IdOf;
 
 }  // namespace
 
-OfferingCatalog::OfferingCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
-                                 const SegmentClient& segments, const CommitmentClient* commitments,
-                                 Clock clock)
+OfferingCatalog::OfferingCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                                 const eventlog::EventLog& events, const SegmentClient& segments,
+                                 const CommitmentClient* commitments, Clock clock)
     : pool_(pool),
+      list_reads_(list_reads),
       events_(events),
       segments_(segments),
       commitments_(commitments),
@@ -171,7 +172,7 @@ absl::Status OfferingCatalog::ListOfferings(const server::CallContext& call,
                                             request.parent(), "target_segment ");
     if (!segment_ids.ok()) return segment_ids.status();
   }
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows =
         OfferingStore::ListOfferings(tx, (*parent)[0], target, page->last_key, page->limit());
@@ -448,7 +449,7 @@ absl::Status OfferingCatalog::ListDecisions(const server::CallContext& call,
                              request.parent(), "target_segment ");
     if (!segment_ids.ok()) return segment_ids.status();
   }
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) -> absl::Status {
     response->Clear();
     if (!every_offering &&
         !OfferingStore::FindOffering(tx, query.organization, query.offering_id, false)) {

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
 #include "libs/db/idempotency.h"
+#include "libs/db/list_reads.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
 #include "pqxx/pqxx"
@@ -39,8 +40,11 @@ class OfferingCatalog {
 
   // `commitments` may be null (no alignment service configured): coherence reports then leave
   // out the commitments' metrics.
-  OfferingCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
-                  const SegmentClient& segments, const CommitmentClient* commitments, Clock clock);
+  // List calls read through `list_reads` (a read replica when there is one); the rest from
+  // `pool`.
+  OfferingCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                  const eventlog::EventLog& events, const SegmentClient& segments,
+                  const CommitmentClient* commitments, Clock clock);
 
   absl::Status CreateOffering(const server::CallContext& call,
                               const v1::CreateOfferingRequest& request, v1::Offering* offering);
@@ -93,6 +97,7 @@ class OfferingCatalog {
                                    const segment::v1::Segment* target, v1::Offering* offering);
 
   db::ConnectionPool& pool_;
+  db::ListReads& list_reads_;
   const eventlog::EventLog& events_;
   const SegmentClient& segments_;
   const CommitmentClient* const commitments_;  // null: no alignment service configured

@@ -17,6 +17,8 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
     : authenticator_(std::move(authenticator)),
       pool_(db::PoolOptions{
           .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
+      read_pool_(server::ReadReplicaPool(flags, kSchema)),
+      list_reads_(pool_, read_pool_.get()),
       workers_(flags.workers, flags.max_queue),
       events_("offering", kSchema),
       notifier_(pool_, events_),
@@ -30,7 +32,8 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
                        : std::make_unique<CommitmentClient>(
                              server::DialService(options.alignment_address, peer_credentials),
                              options.service_token)),
-      catalog_(pool_, events_, segments_, commitments_.get(), [] { return absl::Now(); }),
+      catalog_(pool_, list_reads_, events_, segments_, commitments_.get(),
+               [] { return absl::Now(); }),
       service_(catalog_, runtime_,
                eventlog::WatchDependencies{events_, pool_, notifier_, workers_}),
       host_(std::make_unique<server::ServerHost>(

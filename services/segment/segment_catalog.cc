@@ -56,9 +56,10 @@ std::string SegmentName(const std::string& organization, const std::string& mark
 
 }  // namespace
 
-SegmentCatalog::SegmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events,
-                               Clock clock)
+SegmentCatalog::SegmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                               const eventlog::EventLog& events, Clock clock)
     : pool_(pool),
+      list_reads_(list_reads),
       events_(events),
       clock_(std::move(clock)),
       segment_reader_(pool, &SegmentStore::FindSegments, {.readers = 2, .max_batch = 64}) {}
@@ -141,7 +142,7 @@ absl::Status SegmentCatalog::ListMarkets(const server::CallContext& call,
                                                          "\" is not COMPETE, WATCH or EXIT"));
     }
   }
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     auto rows =
         SegmentStore::ListMarkets(tx, (*parent)[0], decision, page->last_key, page->limit());
@@ -331,7 +332,7 @@ absl::Status SegmentCatalog::ListSegments(const server::CallContext& call,
     if (!market_ids.ok()) return market_ids.status();
     query.market_id = (*market_ids)[1];
   }
-  return db::RunRead(pool_, call.deadline, [&](pqxx::transaction_base& tx) {
+  return list_reads_.Run(call.deadline, [&](pqxx::transaction_base& tx) {
     response->Clear();
     response->set_next_page_token(api::FinishPage(
         *page, SegmentStore::ListSegments(tx, query), Now(),

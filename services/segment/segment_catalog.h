@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/list_reads.h"
 #include "libs/db/read_coalescer.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
@@ -32,7 +33,10 @@ class SegmentCatalog {
  public:
   using Clock = std::function<absl::Time()>;
 
-  SegmentCatalog(db::ConnectionPool& pool, const eventlog::EventLog& events, Clock clock);
+  // List calls read through `list_reads` (a read replica when there is one); the rest from
+  // `pool`.
+  SegmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
+                 const eventlog::EventLog& events, Clock clock);
 
   absl::Status CreateMarket(const server::CallContext& call, const v1::CreateMarketRequest& request,
                             v1::Market* market);
@@ -62,6 +66,7 @@ class SegmentCatalog {
   absl::Time Now() const;
 
   db::ConnectionPool& pool_;
+  db::ListReads& list_reads_;
   const eventlog::EventLog& events_;
   const Clock clock_;
   // GetSegment's reads: the concurrent calls' segments are read in one statement.

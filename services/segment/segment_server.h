@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/list_reads.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/eventlog/notifier.h"
 #include "libs/server/call.h"
@@ -40,6 +41,9 @@ class SegmentServer {
   // Declared in construction order; destroyed in reverse.
   const auth::TokenAuthenticator authenticator_;
   db::ConnectionPool pool_;
+  // --read_database_url's pool (null without one) and where List calls read.
+  std::unique_ptr<db::ConnectionPool> read_pool_;
+  db::ListReads list_reads_;
   server::WorkerPool workers_;
   eventlog::EventLog events_;
   eventlog::EventNotifier notifier_;

@@ -86,7 +86,8 @@ class KubernetesManifestsTest(unittest.TestCase):
             self.assertNotIn("THROUGHLINE_DEV_TOKEN", env, f"{name}: the development token")
 
     def test_secret_values_come_from_secrets(self):
-        secret = ("THROUGHLINE_DATABASE_URL", "THROUGHLINE_SERVICE_TOKEN")
+        secret = ("THROUGHLINE_DATABASE_URL", "THROUGHLINE_READ_DATABASE_URL",
+                  "THROUGHLINE_SERVICE_TOKEN")
         for name, _, container in self.containers():
             for variable in container.get("env", []):
                 if variable["name"] in secret:

@@ -90,6 +90,13 @@ class ReliabilityTest : public ::testing::Test {
                                                      dir_ + "/pg-tool.log",
                                                      testing::PrivateCluster::Commits::kFast);
   }
+  // A hot standby of `primary` (running) in dir()/pg-replica, streaming its changes.
+  std::unique_ptr<testing::PrivateCluster> NewReplicaCluster(
+      const testing::PrivateCluster& primary) const {
+    return std::make_unique<testing::PrivateCluster>(
+        THROUGHLINE_TOOLS_PG, dir_ + "/pg-replica", dir_ + "/pg-replica-tool.log",
+        testing::PrivateCluster::Commits::kFast, primary.dir());
+  }
   const std::string& tokens_file() const { return tokens_file_; }
 
   // Writes `content` to dir()/name; returns the path.

@@ -50,8 +50,13 @@ absl::StatusOr<std::string> MakeClusterDirectory(std::string pattern) {
 
 }  // namespace
 
-PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits)
-    : tool_(std::move(tool)), dir_(std::move(dir)), log_(std::move(log)), commits_(commits) {}
+PrivateCluster::PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits,
+                               std::string replica_of)
+    : tool_(std::move(tool)),
+      dir_(std::move(dir)),
+      log_(std::move(log)),
+      commits_(commits),
+      replica_of_(std::move(replica_of)) {}
 
 PrivateCluster::~PrivateCluster() {
   if (running_) Stop().IgnoreError();  // a test that failed half-way: its cluster still runs
@@ -61,8 +66,11 @@ absl::Status PrivateCluster::Run(const std::string& command) const {
   // The commits asked for, whatever THROUGHLINE_PG_FAST says (tools/test exports it).
   const std::string line =
       absl::StrCat("env -u THROUGHLINE_PG_FAST ", Quoted(tool_), " ", command, " ", Quoted(dir_),
-                   command == "start" && commits_ == Commits::kFast ? " --fast" : "", " >>",
-                   Quoted(log_), " 2>&1");
+                   command == "start" && commits_ == Commits::kFast ? " --fast" : "",
+                   command == "start" && !replica_of_.empty()
+                       ? absl::StrCat(" --replica_of ", Quoted(replica_of_))
+                       : "",
+                   " >>", Quoted(log_), " 2>&1");
   const int status = std::system(line.c_str());
   if (status != 0) {
     return absl::InternalError(

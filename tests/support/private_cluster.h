@@ -26,7 +26,10 @@ class PrivateCluster {
   };
 
   // `tool` is tools/pg; `dir` the cluster directory; the tool's output is appended to `log`.
-  PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits);
+  // With `replica_of` (the directory of a running cluster), the cluster is a hot standby of
+  // that one, copied from it on the first start (tools/pg --replica_of).
+  PrivateCluster(std::string tool, std::string dir, std::string log, Commits commits,
+                 std::string replica_of = "");
   // Stops the cluster if it runs; its files stay (the caller removes the directory).
   ~PrivateCluster();
   PrivateCluster(const PrivateCluster&) = delete;
@@ -42,6 +45,7 @@ class PrivateCluster {
 
   // libpq connection string of the maintenance database, as superuser.
   const std::string& admin_url() const { return admin_url_; }
+  const std::string& dir() const { return dir_; }
 
  private:
   absl::Status Run(const std::string& command) const;
@@ -52,6 +56,7 @@ class PrivateCluster {
   std::string dir_;
   std::string log_;
   Commits commits_;
+  std::string replica_of_;
   bool running_ = false;
   std::string admin_url_;
 };

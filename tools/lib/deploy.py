@@ -54,7 +54,8 @@ class Manifests:
 
     def environment(self, container, secrets=None):
         """The container's environment, name → value. A Secret's value is
-        secrets["<secret>/<key>"], or None without `secrets`."""
+        secrets["<secret>/<key>"], or None without `secrets`; an optional one missing from
+        `secrets` is left out, as Kubernetes leaves it out when the Secret lacks the key."""
         env = {}
         for source in container.get("envFrom", []):
             env.update(self.config[source["configMapRef"]["name"]])
@@ -63,9 +64,11 @@ class Manifests:
                 env[variable["name"]] = variable["value"]
             else:
                 ref = variable["valueFrom"]["secretKeyRef"]
-                env[variable["name"]] = (
-                    None if secrets is None else secrets[f"{ref['name']}/{ref['key']}"]
-                )
+                key = f"{ref['name']}/{ref['key']}"
+                if secrets is None:
+                    env[variable["name"]] = None
+                elif key in secrets or not ref.get("optional", False):
+                    env[variable["name"]] = secrets[key]
         return env
 
 

@@ -1,0 +1,107 @@
+// A read replica (--read_database_url, a hot standby streaming from the primary): List calls
+// read from it, Get calls and writes from the primary, and List calls go on from the primary
+// while the replica is down.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "tests/reliability/reliability_fixture.h"
+#include "tests/support/wait.h"
+
+namespace throughline::reliability {
+namespace {
+
+using ReadReplicaTest = ReliabilityTest;
+
+// The ids of the markets ListMarkets returns for acme (one page), or nullopt when it fails.
+std::optional<std::vector<std::string>> ListedMarkets(seg::SegmentService::Stub& stub,
+                                                      grpc::Status* failure = nullptr) {
+  seg::ListMarketsRequest request;
+  request.set_parent(kAcme);
+  request.set_page_size(100);
+  seg::ListMarketsResponse response;
+  auto context = Authorized(kAcmeAdmin, absl::Seconds(10));
+  const grpc::Status status = stub.ListMarkets(context.get(), request, &response);
+  if (failure != nullptr) *failure = status;
+  if (!status.ok()) return std::nullopt;
+  std::vector<std::string> ids;
+  for (const seg::Market& market : response.markets()) {
+    ids.push_back(market.name().substr(market.name().rfind('/') + 1));
+  }
+  return ids;
+}
+
+bool Lists(seg::SegmentService::Stub& stub, const std::string& market_id) {
+  const auto ids = ListedMarkets(stub);
+  return ids && std::find(ids->begin(), ids->end(), market_id) != ids->end();
+}
+
+TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
+  const auto primary = NewCluster();
+  ASSERT_TRUE(primary->Start().ok());
+  const auto replica = NewReplicaCluster(*primary);
+  ASSERT_TRUE(replica->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
+  std::vector<std::string> flags = CommonFlags(primary->admin_url());
+  flags.insert(flags.end(), {"--read_database_url", replica->admin_url()});
+  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
+  ASSERT_NE(segmentd.port, 0);
+  auto stub = seg::SegmentService::NewStub(
+      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
+
+  ASSERT_TRUE(CreateMarket(*stub, "first").ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "first"); }))
+      << "the replica never showed the market";
+
+  // The replica stops replaying: what the primary commits now, only the primary has.
+  pqxx::connection standby(replica->admin_url());
+  pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_pause()");
+  ASSERT_TRUE(CreateMarket(*stub, "second").ok());
+  EXPECT_TRUE(GetMarket(*stub, "second").ok()) << "Get calls read the primary";
+  auto listed = ListedMarkets(*stub);
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(*listed, std::vector<std::string>{"first"}) << "List calls read the paused replica";
+
+  pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_resume()");
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "second"); }))
+      << "the replica did not catch up";
+
+  // The replica goes away: List calls answer from the primary, at once.
+  ASSERT_TRUE(CreateMarket(*stub, "third").ok());
+  ASSERT_TRUE(replica->Stop().ok());
+  for (int i = 0; i < 3; ++i) {
+    grpc::Status failure;
+    const absl::Time start = absl::Now();
+    listed = ListedMarkets(*stub, &failure);
+    ASSERT_TRUE(listed.has_value()) << failure.error_message();
+    EXPECT_EQ(*listed, (std::vector<std::string>{"first", "second", "third"}));
+    EXPECT_LT(absl::Now() - start, absl::Seconds(3)) << "a List waited on the missing replica";
+  }
+
+  // And read the replica again once it is back (after ListReads::kReplicaRetry): paused, it
+  // shows what it had, not the primary's latest.
+  ASSERT_TRUE(replica->Start().ok());
+  pqxx::connection standby_again(replica->admin_url());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return pqxx::nontransaction(standby_again)
+                   .exec1("SELECT count(*) FROM segment.markets")[0]
+                   .as<int>() == 3;
+      },
+      absl::Seconds(20)));
+  pqxx::nontransaction(standby_again).exec("SELECT pg_wal_replay_pause()");
+  ASSERT_TRUE(CreateMarket(*stub, "fourth").ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        const auto ids = ListedMarkets(*stub);
+        return ids && ids->size() == 3;
+      },
+      absl::Seconds(20)))
+      << "List calls never went back to the replica";
+}
+
+}  // namespace
+}  // namespace throughline::reliability
