@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -20,16 +22,17 @@ class ListReads {
  public:
   static constexpr absl::Duration kReplicaRetry = absl::Seconds(5);
 
-  // `replica` may be null (no replica: every read from `primary`). Both must outlive this.
-  ListReads(ConnectionPool& primary, ConnectionPool* replica)
-      : primary_(primary), replica_(replica) {}
+  // `replica` may be null (no replica: every read from `primary`). `primary` must outlive
+  // this.
+  ListReads(ConnectionPool& primary, std::unique_ptr<ConnectionPool> replica)
+      : primary_(primary), replica_(std::move(replica)) {}
 
   // RunRead on the replica, or on the primary (see above).
   absl::Status Run(absl::Time deadline, const ReadBody& body);
 
  private:
   ConnectionPool& primary_;
-  ConnectionPool* replica_;
+  const std::unique_ptr<ConnectionPool> replica_;
   // Until when the replica is passed over after it failed to answer (absl::ToUnixNanos).
   std::atomic<int64_t> skip_replica_until_{0};
 };

@@ -41,8 +41,7 @@ class SegmentServer {
   // Declared in construction order; destroyed in reverse.
   const auth::TokenAuthenticator authenticator_;
   db::ConnectionPool pool_;
-  // --read_database_url's pool (null without one) and where List calls read.
-  std::unique_ptr<db::ConnectionPool> read_pool_;
+  // Where List calls read: --read_database_url's replica, if any.
   db::ListReads list_reads_;
   server::WorkerPool workers_;
   eventlog::EventLog events_;

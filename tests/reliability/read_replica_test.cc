@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/api/resource_name.h"
 #include "tests/reliability/reliability_fixture.h"
 #include "tests/support/wait.h"
 
@@ -30,7 +31,7 @@ std::optional<std::vector<std::string>> ListedMarkets(seg::SegmentService::Stub&
   if (!status.ok()) return std::nullopt;
   std::vector<std::string> ids;
   for (const seg::Market& market : response.markets()) {
-    ids.push_back(market.name().substr(market.name().rfind('/') + 1));
+    ids.push_back(api::IdOf(market.name()));
   }
   return ids;
 }

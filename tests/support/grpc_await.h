@@ -72,4 +72,18 @@ inline std::unique_ptr<grpc::GenericClientAsyncReaderWriter> OpenHealthWatch(
   return call;
 }
 
+// An open grpc.health.v1.Health/Watch (OpenHealthWatch) with what it lives on: its context
+// (a 60 s deadline) and its completion queue, which the test drains (Drain) after Finish.
+// `call` is null, after a test failure, when the watch could not be opened.
+struct HealthWatch {
+  explicit HealthWatch(grpc::GenericStub& stub) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    call = OpenHealthWatch(stub, context, queue);
+  }
+
+  grpc::ClientContext context;
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call;
+};
+
 }  // namespace throughline::testing

@@ -23,7 +23,7 @@ namespace {
 using testing::Await;
 using testing::Drain;
 using testing::HealthRequest;
-using testing::OpenHealthWatch;
+using testing::HealthWatch;
 
 // grpc.health.v1.Health/Check of `service`: its status code (NOT_FOUND: a server that does
 // not host that service).
@@ -60,11 +60,8 @@ TEST(ConnectionAgeTest, AnAgedConnectionIsToldToGoAwayWhileItsWatchGoesOn) {
   grpc::GenericStub stub(channel);
 
   // A watch: grpc.health.v1.Health/Watch sends the status, then each change.
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  grpc::CompletionQueue queue;
-  auto call = OpenHealthWatch(stub, context, queue);
-  ASSERT_NE(call, nullptr);
+  HealthWatch watch(stub);
+  ASSERT_NE(watch.call, nullptr);
   grpc::ByteBuffer response;
   int second, finish;
   ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
@@ -79,18 +76,18 @@ TEST(ConnectionAgeTest, AnAgedConnectionIsToldToGoAwayWhileItsWatchGoesOn) {
 
   // The watch opened on the aged connection goes on: it neither ends in the next seconds
   // (with a bounded grace, gRPC would close the aged connection and end it) ...
-  call->Read(&response, &second);
-  EXPECT_EQ(Await(queue, &second, absl::Now() + absl::Seconds(3)), std::nullopt)
+  watch.call->Read(&response, &second);
+  EXPECT_EQ(Await(watch.queue, &second, absl::Now() + absl::Seconds(3)), std::nullopt)
       << "the watch on the aged connection ended";
   // ... and still delivers: shutting the server down turns health NOT_SERVING, which reaches it.
   std::thread shutdown([&host] { host.Shutdown(); });
-  EXPECT_EQ(Await(queue, &second, absl::Now() + absl::Seconds(10)), true)
+  EXPECT_EQ(Await(watch.queue, &second, absl::Now() + absl::Seconds(10)), true)
       << "the watch on the aged connection went silent";
   shutdown.join();
   grpc::Status status;
-  call->Finish(&status, &finish);
-  EXPECT_EQ(Await(queue, &finish, absl::Now() + absl::Seconds(10)), true);
-  Drain(queue);
+  watch.call->Finish(&status, &finish);
+  EXPECT_EQ(Await(watch.queue, &finish, absl::Now() + absl::Seconds(10)), true);
+  Drain(watch.queue);
 }
 
 TEST(ConnectionAgeTest, ADialledNameWithSeveralAddressesSpreadsItsCallsOverThemAll) {

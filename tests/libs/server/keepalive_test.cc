@@ -21,7 +21,7 @@ namespace {
 
 using testing::Await;
 using testing::Drain;
-using testing::OpenHealthWatch;
+using testing::HealthWatch;
 
 TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   ServerOptions options;
@@ -36,35 +36,32 @@ TEST(KeepaliveTest, AnIdleWatchOnAVanishedCalleeEndsUnavailable) {
   auto channel = DialService(absl::StrCat("127.0.0.1:", relay.port()),
                              grpc::InsecureChannelCredentials(), keepalive);
   grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  grpc::CompletionQueue queue;
   // grpc.health.v1.Health/Watch sends the status, then nothing until it changes: an idle
   // stream, like a watch of an organization nobody changes.
-  auto call = OpenHealthWatch(stub, context, queue);
-  ASSERT_NE(call, nullptr);
+  HealthWatch watch(stub);
+  ASSERT_NE(watch.call, nullptr);
   grpc::ByteBuffer response;
   int second, finish;
 
   // Alive and idle: several pings pass without the stream ending (gRPC sends one per second
   // at most, and a server that refused them would disconnect after the third).
-  call->Read(&response, &second);
-  EXPECT_EQ(Await(queue, &second, absl::Now() + absl::Seconds(4)), std::nullopt)
+  watch.call->Read(&response, &second);
+  EXPECT_EQ(Await(watch.queue, &second, absl::Now() + absl::Seconds(4)), std::nullopt)
       << "the idle stream ended while the callee was reachable";
 
   relay.Freeze();
   const absl::Time frozen = absl::Now();
-  EXPECT_EQ(Await(queue, &second, frozen + absl::Seconds(20)), false)
+  EXPECT_EQ(Await(watch.queue, &second, frozen + absl::Seconds(20)), false)
       << "the stream did not end after the callee vanished";
   const absl::Duration noticed = absl::Now() - frozen;
   grpc::Status status;
-  call->Finish(&status, &finish);
-  ASSERT_EQ(Await(queue, &finish, absl::Now() + absl::Seconds(10)), true);
+  watch.call->Finish(&status, &finish);
+  ASSERT_EQ(Await(watch.queue, &finish, absl::Now() + absl::Seconds(10)), true);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   RecordProperty("noticed_ms", std::to_string(absl::ToInt64Milliseconds(noticed)));
   std::cout << "the vanished callee was noticed after " << noticed << "\n";
 
-  Drain(queue);
+  Drain(watch.queue);
 }
 
 }  // namespace
