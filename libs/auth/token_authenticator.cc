@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -58,23 +59,63 @@ std::optional<std::string> CheckLine(const std::vector<absl::string_view>& field
 
 Principal DevelopmentPrincipal() { return Principal{"demo", "dev@localhost", Role::kAdmin}; }
 
+TokenAuthenticator::TokenAuthenticator() : TokenAuthenticator(std::make_shared<const Table>()) {}
+
+TokenAuthenticator::TokenAuthenticator(std::shared_ptr<const Table> table)
+    : table_(std::move(table)) {}
+
+TokenAuthenticator::TokenAuthenticator(const TokenAuthenticator& other) : table_(other.table()) {}
+
+TokenAuthenticator& TokenAuthenticator::operator=(const TokenAuthenticator& other) {
+  if (this != &other) {
+    std::shared_ptr<const Table> tokens = other.table();
+    absl::MutexLock lock(&mu_);
+    table_ = std::move(tokens);
+  }
+  return *this;
+}
+
+std::shared_ptr<const TokenAuthenticator::Table> TokenAuthenticator::table() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return table_;
+}
+
+size_t TokenAuthenticator::size() const { return table()->size(); }
+
+void TokenAuthenticator::ReplaceTokens(const TokenAuthenticator& newer) {
+  std::shared_ptr<const Table> tokens = newer.table();
+  absl::MutexLock lock(&mu_);
+  table_ = std::move(tokens);
+  ++generation_;
+}
+
+uint64_t TokenAuthenticator::generation() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return generation_;
+}
+
 absl::StatusOr<TokenAuthenticator> TokenAuthenticator::FromFile(const std::string& path) {
+  auto contents = ReadTokensFile(path);
+  if (!contents.ok()) return contents.status();
+  return FromString(*contents, path);
+}
+
+absl::StatusOr<std::string> ReadTokensFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) {
     return absl::NotFoundError(
         absl::StrCat("cannot open tokens file ", errors::Quote(path), ": ", std::strerror(errno)));
   }
-  const std::string contents((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) {
     return absl::UnavailableError(absl::StrCat("cannot read tokens file ", errors::Quote(path)));
   }
-  return FromString(contents, path);
+  return contents;
 }
 
 absl::StatusOr<TokenAuthenticator> TokenAuthenticator::FromString(std::string_view contents,
                                                                   std::string_view source) {
-  TokenAuthenticator authenticator;
+  Table principals_by_digest;
   absl::flat_hash_map<std::string, int> line_by_digest;
   std::vector<std::string> problems;
   int line_number = 0;
@@ -101,17 +142,21 @@ absl::StatusOr<TokenAuthenticator> TokenAuthenticator::FromString(std::string_vi
                                       ": duplicate token, already defined on line ", it->second));
       continue;
     }
-    authenticator.principals_by_digest_.emplace(std::move(digest), std::move(principal));
+    principals_by_digest.emplace(std::move(digest), std::move(principal));
   }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("tokens file ", errors::Quote(source), ": ", absl::StrJoin(problems, "; ")));
   }
-  return authenticator;
+  return TokenAuthenticator(std::make_shared<const Table>(std::move(principals_by_digest)));
 }
 
 void TokenAuthenticator::Add(std::string_view token, Principal principal) {
-  principals_by_digest_.insert_or_assign(TokenDigest(token), std::move(principal));
+  // A new table: copies made before keep theirs.
+  auto tokens = std::make_shared<Table>(*table());
+  tokens->insert_or_assign(TokenDigest(token), std::move(principal));
+  absl::MutexLock lock(&mu_);
+  table_ = std::move(tokens);
 }
 
 absl::StatusOr<Principal> TokenAuthenticator::Authenticate(
@@ -131,10 +176,10 @@ absl::StatusOr<Principal> TokenAuthenticator::Authenticate(
     return Malformed();
   }
   // The lookup compares digests, not tokens, so its timing reveals nothing usable about a token.
-  auto it = principals_by_digest_.find(TokenDigest(std::string_view(token.data(), token.size())));
-  if (it == principals_by_digest_.end()) {
-    return errors::Unauthenticated("unknown or revoked token");
-  }
+  const std::string digest = TokenDigest(std::string_view(token.data(), token.size()));
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = table_->find(digest);
+  if (it == table_->end()) return errors::Unauthenticated("unknown or revoked token");
   return it->second;
 }
 

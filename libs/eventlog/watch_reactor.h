@@ -34,8 +34,10 @@ struct WatchDependencies {
 // writes one event at a time, and when caught up waits for a notification. It pulls a batch
 // only when the previous one has been written, so a slow reader holds at most one batch of
 // server memory; a reader that stops reading altogether is cut off with RESOURCE_EXHAUSTED
-// after WatchDependencies::stall_limit. Database errors end the stream with their status (UNAVAILABLE while the
-// database is down); the client resumes with the cursor of the last event it received.
+// after WatchDependencies::stall_limit, and one whose token is no longer accepted (the tokens
+// file changed) with UNAUTHENTICATED, at the next wake-up. Database errors end the stream with
+// their status (UNAVAILABLE while the database is down); the client resumes with the cursor of the
+// last event it received.
 //
 // Threading: every decision is made under mu_; StartWrite is called under it too (gRPC never
 // runs OnWriteDone inline), but Finish is called outside it, because gRPC may run OnDone
@@ -50,12 +52,15 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
 
   // Starts the stream; the reactor deletes itself when the RPC is done. `prelude` is written
   // before the first event of the log (e.g. a backlog read together with `cursor`).
+  // `caller` is checked on every wake-up: a caller whose token is no longer accepted is cut off
+  // with UNAUTHENTICATED.
   static grpc::ServerWriteReactor<Response>* Start(WatchDependencies deps,
+                                                   server::CallerCheck caller,
                                                    std::string organization, std::string cursor,
                                                    EventFilter filter, Convert convert,
                                                    std::vector<Response> prelude = {}) {
-    auto* reactor = new WatchReactor(deps, std::move(organization), std::move(cursor),
-                                     std::move(filter), std::move(convert));
+    auto* reactor = new WatchReactor(deps, std::move(caller), std::move(organization),
+                                     std::move(cursor), std::move(filter), std::move(convert));
     for (auto& response : prelude) reactor->queue_.push_back(std::move(response));
     reactor->Begin();
     return reactor;
@@ -72,11 +77,12 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
   // Like Start, but runs `prepare` on the worker pool first (e.g. to read a backlog in the
   // same snapshot as the cursor).
   static grpc::ServerWriteReactor<Response>* StartPrepared(WatchDependencies deps,
+                                                           server::CallerCheck caller,
                                                            std::string organization,
                                                            EventFilter filter, Convert convert,
                                                            Prepare prepare) {
-    auto* reactor = new WatchReactor(deps, std::move(organization), "", std::move(filter),
-                                     std::move(convert));
+    auto* reactor = new WatchReactor(deps, std::move(caller), std::move(organization), "",
+                                     std::move(filter), std::move(convert));
     reactor->Begin(std::move(prepare));
     return reactor;
   }
@@ -130,13 +136,14 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
     WatchReactor* reactor ABSL_GUARDED_BY(mu);
   };
 
-  WatchReactor(WatchDependencies deps, std::string organization, std::string cursor,
-               EventFilter filter, Convert convert)
+  WatchReactor(WatchDependencies deps, server::CallerCheck caller, std::string organization,
+               std::string cursor, EventFilter filter, Convert convert)
       : deps_(deps),
         organization_(std::move(organization)),
         filter_(std::move(filter)),
         convert_(std::move(convert)),
         state_(std::make_shared<Shared>()),
+        caller_(std::move(caller)),
         cursor_(std::move(cursor)) {
     state_->reactor = this;
   }
@@ -203,6 +210,8 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
         finish = BeginFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                           "the server is shutting down; reconnect with the "
                                           "cursor of the last event received"));
+      } else if (absl::Status caller = caller_.Check(); !caller.ok()) {
+        finish = BeginFinish(errors::ToGrpcStatus(caller));
       } else if (writing_ && absl::Now() - write_start_ > deps_.stall_limit) {
         finish = BeginFinish(grpc::Status(
             grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -291,6 +300,7 @@ class WatchReactor : public grpc::ServerWriteReactor<Response> {
   int64_t subscription_ = 0;
 
   absl::Mutex mu_;
+  server::CallerCheck caller_ ABSL_GUARDED_BY(mu_);
   std::string cursor_ ABSL_GUARDED_BY(mu_);        // after the last event read
   std::deque<Response> queue_ ABSL_GUARDED_BY(mu_);  // read, not yet written
   Response current_ ABSL_GUARDED_BY(mu_);          // being written

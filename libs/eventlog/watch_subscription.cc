@@ -58,6 +58,7 @@ absl::StatusOr<WatchSubscription> AuthorizeWatch(const server::CallRuntime& runt
       subscription.filter.subject_prefix = term.value;
     }
   }
+  subscription.principal = call->principal;
   return subscription;
 }
 

@@ -14,6 +14,8 @@ namespace throughline::eventlog {
 struct WatchSubscription {
   std::string organization;
   EventFilter filter;
+  // The caller, for the stream's later checks of its token (server::CallerCheck).
+  auth::Principal principal;
 };
 
 // Checks a Watch…Events request before its stream starts: the caller's token, that `parent`

@@ -32,6 +32,17 @@ grpc::Status CallRuntime::Complete(const grpc::CallbackServerContext& context,
   return errors::ToGrpcStatus(status);
 }
 
+absl::Status CallerCheck::Check() {
+  const uint64_t generation = authenticator_->generation();
+  if (generation == generation_) return absl::OkStatus();
+  generation_ = generation;
+  auto principal = authenticator_->Authenticate(*context_);
+  if (principal.ok() && *principal == principal_) return absl::OkStatus();
+  return errors::Unauthenticated(
+      "the token this stream was opened with is no longer accepted for its caller (the "
+      "service's tokens changed); reconnect with a valid token");
+}
+
 absl::Status Overloaded() {
   return errors::ResourceExhausted(
       "OVERLOADED", "the server is overloaded: its work queue is full; retry with backoff");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -20,6 +21,30 @@ struct CallContext {
   auth::Principal principal;
   // When the work must be done: the client's deadline, capped by the server's limit.
   absl::Time deadline;
+};
+
+// Whether a call that lasts (a watch stream) may go on: the token it was authenticated with
+// still names the principal it named then. The tokens may have been replaced since the call
+// began (the tokens file was read again, TokensFileWatcher); a stream whose token was removed,
+// or now names another principal or role, is ended with UNAUTHENTICATED, and the client's
+// reconnection is authorized afresh. The token is checked again only after the tokens changed.
+// Keep it no longer than the call: it reads the call's metadata.
+class CallerCheck {
+ public:
+  CallerCheck(const auth::TokenAuthenticator& authenticator, const grpc::ServerContextBase& context,
+              auth::Principal principal)
+      : authenticator_(&authenticator), context_(&context), principal_(std::move(principal)) {}
+
+  // Not thread-safe: the caller serializes its checks (the stream's lock).
+  absl::Status Check();
+
+ private:
+  const auth::TokenAuthenticator* authenticator_;
+  const grpc::ServerContextBase* context_;
+  auth::Principal principal_;
+  // Of the tokens last checked against. None at first, so the first check authenticates
+  // again: the tokens may have changed between the call's authentication and this object.
+  std::optional<uint64_t> generation_;
 };
 
 // What every RPC handler of a service needs from its host: the worker pool, the
@@ -42,6 +67,11 @@ class CallRuntime {
   // meanwhile; INTERNAL errors are logged with the method.
   grpc::Status Complete(const grpc::CallbackServerContext& context,
                         const absl::Status& status) const;
+
+  // Checks, while a lasting call goes on, that its caller still holds a valid token.
+  CallerCheck Recheck(const grpc::ServerContextBase& context, auth::Principal principal) const {
+    return CallerCheck(authenticator_, context, std::move(principal));
+  }
 
   WorkerPool& pool() const { return pool_; }
   const auth::TokenAuthenticator& authenticator() const { return authenticator_; }

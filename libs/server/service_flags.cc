@@ -31,6 +31,13 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
   app.add_option("--tokens_file", flags.tokens_file,
                  "Bearer tokens: one '<token> <organization> <principal> <role>' per line")
       ->envname("THROUGHLINE_TOKENS_FILE");
+  app.add_option("--tokens_reload_seconds", flags.tokens_reload_seconds,
+                 "How often --tokens_file is read again: added tokens are accepted and removed "
+                 "ones refused without a restart, and watch streams opened with a removed token "
+                 "end")
+      ->envname("THROUGHLINE_TOKENS_RELOAD_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
   app.add_flag("--dev_token", flags.dev_token,
                "Accept the development token 'dev-token' as admin of organization 'demo' "
                "(local use only)")
@@ -142,20 +149,31 @@ absl::Status ApplyServiceFlags(const ServiceFlags& flags) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags) {
-  auth::TokenAuthenticator authenticator;
-  if (!flags.tokens_file.empty()) {
-    auto loaded = auth::TokenAuthenticator::FromFile(flags.tokens_file);
-    if (!loaded.ok()) return loaded.status();
-    authenticator = *std::move(loaded);
-  }
+absl::StatusOr<auth::TokenAuthenticator> AuthenticatorOf(const ServiceFlags& flags,
+                                                         std::string_view tokens_file_contents) {
+  auto authenticator =
+      auth::TokenAuthenticator::FromString(tokens_file_contents, flags.tokens_file);
+  if (!authenticator.ok()) return authenticator.status();
   if (flags.dev_token) {
-    authenticator.Add(auth::kDevelopmentToken, auth::DevelopmentPrincipal());
+    authenticator->Add(auth::kDevelopmentToken, auth::DevelopmentPrincipal());
+  }
+  if (authenticator->size() == 0) {
+    return errors::InvalidField("--tokens_file", "no tokens: give --tokens_file or --dev_token");
+  }
+  return authenticator;
+}
+
+absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags) {
+  std::string contents;
+  if (!flags.tokens_file.empty()) {
+    auto read = auth::ReadTokensFile(flags.tokens_file);
+    if (!read.ok()) return read.status();
+    contents = *std::move(read);
+  }
+  auto authenticator = AuthenticatorOf(flags, contents);
+  if (authenticator.ok() && flags.dev_token) {
     log::Warning("development token accepted: every caller holding it is admin of "
                  "organization 'demo'; do not use --dev_token outside local use");
-  }
-  if (authenticator.size() == 0) {
-    return errors::InvalidField("--tokens_file", "no tokens: give --tokens_file or --dev_token");
   }
   return authenticator;
 }

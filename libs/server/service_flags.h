@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
@@ -20,6 +21,8 @@ struct ServiceFlags {
   // A hot standby of database_url that List calls read from (db::ListReads); empty: none.
   std::string read_database_url;
   std::string tokens_file;
+  // How often tokens_file is read again (TokensFileWatcher).
+  int tokens_reload_seconds = 10;
   bool dev_token = false;
   int workers = 8;
   int max_queue = 1000;
@@ -53,6 +56,11 @@ absl::Status ApplyServiceFlags(const ServiceFlags& flags);
 // The token authenticator the flags describe: the tokens file, plus the development token
 // with --dev_token. Fails when neither is given, so a server never accepts nobody silently.
 absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& flags);
+
+// The same with the tokens file's `contents` as given (empty without --tokens_file); errors
+// name the file and line, never a token.
+absl::StatusOr<auth::TokenAuthenticator> AuthenticatorOf(const ServiceFlags& flags,
+                                                         std::string_view tokens_file_contents);
 
 // The pool of --read_database_url for `schema` (the size of --db_pool_size), or null without
 // one.

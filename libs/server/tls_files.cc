@@ -105,32 +105,27 @@ absl::StatusOr<std::unique_ptr<TlsFiles>> TlsFiles::Watch(const std::string& cer
         "TLS_DIRECTORY", directory,
         "cannot make a private directory " + directory + " for the TLS files gRPC reads");
   }
-  std::unique_ptr<TlsFiles> files(
-      new TlsFiles(cert_file, key_file, ca_file, reload_seconds, std::move(directory)));
+  std::unique_ptr<TlsFiles> files(new TlsFiles(cert_file, key_file, ca_file, std::move(directory)));
   if (absl::Status relayed = files->Relay(); !relayed.ok()) return relayed;
   const std::string identity =
       cert_file.empty() ? "" : absl::StrCat(files->directory_, "/identity.pem");
   files->provider_ = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       /*private_key_path=*/identity, /*identity_certificate_path=*/identity,
       ca_file.empty() ? "" : absl::StrCat(files->directory_, "/ca.pem"), kGrpcReloadSeconds);
-  files->thread_ = std::thread([raw = files.get()] { raw->ReloadLoop(); });
+  files->reloads_ = std::make_unique<Periodic>(absl::Seconds(reload_seconds),
+                                               [raw = files.get()] { raw->Reload(); });
   return files;
 }
 
 TlsFiles::TlsFiles(std::string cert_file, std::string key_file, std::string ca_file,
-                   int reload_seconds, std::string directory)
+                   std::string directory)
     : cert_file_(std::move(cert_file)),
       key_file_(std::move(key_file)),
       ca_file_(std::move(ca_file)),
-      reload_seconds_(reload_seconds),
       directory_(std::move(directory)) {}
 
 TlsFiles::~TlsFiles() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  reloads_.reset();
   std::error_code ignored;
   std::filesystem::remove_all(directory_, ignored);
 }
@@ -171,18 +166,10 @@ absl::Status TlsFiles::Relay() {
   return absl::OkStatus();
 }
 
-void TlsFiles::ReloadLoop() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(reload_seconds_))) {
-        return;
-      }
-    }
-    if (absl::Status relayed = Relay(); !relayed.ok()) {
-      log::Warning("TLS files not reloaded; the last consistent ones stay in use",
-                   {{"error", std::string(relayed.message())}});
-    }
+void TlsFiles::Reload() {
+  if (absl::Status relayed = Relay(); !relayed.ok()) {
+    log::Warning("TLS files not reloaded; the last consistent ones stay in use",
+                 {{"error", std::string(relayed.message())}});
   }
 }
 

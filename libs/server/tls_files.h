@@ -2,13 +2,11 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/security/tls_certificate_provider.h"
+#include "libs/server/periodic.h"
 
 namespace throughline::server {
 
@@ -44,23 +42,20 @@ class TlsFiles {
   }
 
  private:
-  TlsFiles(std::string cert_file, std::string key_file, std::string ca_file, int reload_seconds,
-           std::string directory);
+  TlsFiles(std::string cert_file, std::string key_file, std::string ca_file, std::string directory);
   // Reads the operator's files and, when they are consistent and changed, hands them to gRPC.
   absl::Status Relay();
-  void ReloadLoop();
+  // Relay, logging a reading that is not used.
+  void Reload();
 
   const std::string cert_file_;
   const std::string key_file_;
   const std::string ca_file_;
-  const int reload_seconds_;
   const std::string directory_;   // private (0700): identity.pem, ca.pem
   std::string relayed_identity_;  // what gRPC reads now (ReloadLoop's thread only)
   std::string relayed_ca_;
   std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::unique_ptr<Periodic> reloads_;
 };
 
 }  // namespace throughline::server

@@ -171,11 +171,13 @@ grpc::ServerWriteReactor<v1::WatchTasksResponse>* AlignmentService::WatchTasks(
     return response;
   };
   if (!watch->cursor.empty()) {
-    return Reactor::Start(watch_, watch->organization, watch->cursor, watch->filter, convert);
+    return Reactor::Start(watch_, runtime_.Recheck(*context, call->principal), watch->organization,
+                          watch->cursor, watch->filter, convert);
   }
   // No cursor: the open backlog first, read on the worker pool.
   return Reactor::StartPrepared(
-      watch_, watch->organization, watch->filter, convert,
+      watch_, runtime_.Recheck(*context, call->principal), watch->organization, watch->filter,
+      convert,
       [this, call = *call, request = *request,
        watch = *watch]() mutable -> absl::StatusOr<Reactor::Beginning> {
         if (absl::Status read = catalog_.ReadTaskBacklog(call, request, watch); !read.ok()) {

@@ -15,6 +15,7 @@ OfferingServer::OfferingServer(const server::ServiceFlags& flags,
                                const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                                auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
+      tokens_file_(flags, authenticator_),
       pool_(db::PoolOptions{
           .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
       list_reads_(pool_, server::ReadReplicaPool(flags, kSchema)),

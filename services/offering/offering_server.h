@@ -12,6 +12,7 @@
 #include "libs/server/call.h"
 #include "libs/server/server_host.h"
 #include "libs/server/service_flags.h"
+#include "libs/server/tokens_file.h"
 #include "libs/server/worker_pool.h"
 #include "services/offering/commitment_client.h"
 #include "services/offering/offering_catalog.h"
@@ -53,7 +54,9 @@ class OfferingServer {
                  const std::shared_ptr<grpc::ChannelCredentials>& peer_credentials,
                  auth::TokenAuthenticator authenticator);
 
-  const auth::TokenAuthenticator authenticator_;
+  auth::TokenAuthenticator authenticator_;
+  // Reads --tokens_file again and replaces authenticator_'s tokens when it changed.
+  server::TokensFileWatcher tokens_file_;
   db::ConnectionPool pool_;
   // Where List calls read: --read_database_url's replica, if any.
   db::ListReads list_reads_;

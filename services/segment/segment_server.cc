@@ -12,6 +12,7 @@ const std::vector<db::Migration>& SegmentMigrations();
 SegmentServer::SegmentServer(const server::ServiceFlags& flags,
                              auth::TokenAuthenticator authenticator)
     : authenticator_(std::move(authenticator)),
+      tokens_file_(flags, authenticator_),
       pool_(db::PoolOptions{
           .url = flags.database_url, .schema = kSchema, .size = flags.db_pool_size}),
       list_reads_(pool_, server::ReadReplicaPool(flags, kSchema)),

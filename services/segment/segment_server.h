@@ -11,6 +11,7 @@
 #include "libs/server/call.h"
 #include "libs/server/server_host.h"
 #include "libs/server/service_flags.h"
+#include "libs/server/tokens_file.h"
 #include "libs/server/worker_pool.h"
 #include "services/segment/segment_catalog.h"
 #include "services/segment/segment_service.h"
@@ -39,7 +40,9 @@ class SegmentServer {
   SegmentServer(const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator);
 
   // Declared in construction order; destroyed in reverse.
-  const auth::TokenAuthenticator authenticator_;
+  auth::TokenAuthenticator authenticator_;
+  // Reads --tokens_file again and replaces authenticator_'s tokens when it changed.
+  server::TokensFileWatcher tokens_file_;
   db::ConnectionPool pool_;
   // Where List calls read: --read_database_url's replica, if any.
   db::ListReads list_reads_;

@@ -109,8 +109,9 @@ grpc::ServerWriteReactor<v1::WatchSegmentEventsResponse>* SegmentService::WatchS
   auto subscription = eventlog::AuthorizeWatch(runtime_, *context, request->parent(),
                                                request->after_cursor(), request->filter());
   if (!subscription.ok()) return Reactor::Fail(subscription.status());
-  return Reactor::Start(watch_, subscription->organization, request->after_cursor(),
-                        subscription->filter, [](const eventlog::LoggedEvent& logged) {
+  return Reactor::Start(watch_, runtime_.Recheck(*context, subscription->principal),
+                        subscription->organization, request->after_cursor(), subscription->filter,
+                        [](const eventlog::LoggedEvent& logged) {
                           v1::WatchSegmentEventsResponse response;
                           *response.mutable_event() = logged.event;
                           response.set_cursor(logged.cursor);

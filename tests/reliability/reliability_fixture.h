@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -106,6 +107,14 @@ class ReliabilityTest : public ::testing::Test {
     out << content;
     EXPECT_TRUE(out.good()) << "cannot write " << path;
     return path;
+  }
+
+  // Replaces the file at `path` (in dir()) the way certificate renewal and Kubernetes' secret
+  // volumes do: a complete new file renamed over the old one.
+  void ReplaceFile(const std::string& path, const std::string& content) {
+    const std::string name = path.substr(dir_.size() + 1);
+    const std::string next = WriteFile(name + ".next", content);
+    ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0) << "rename to " << path;
   }
 
   // The flags every service gets: listen on `listen` (port 0: a free one), no admin port,

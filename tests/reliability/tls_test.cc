@@ -79,14 +79,6 @@ class TlsTest : public ReliabilityTest {
             "--peer_tls_key",  WriteFile(name + "-peer.key", client.key_pem)};
   }
 
-  // Replaces the file at `path` the way certificate renewal should (cert-manager, Kubernetes'
-  // secret volumes): a complete new file renamed over the old one.
-  void ReplaceFile(const std::string& path, const std::string& content) {
-    const std::string name = path.substr(dir().size() + 1);
-    const std::string next = WriteFile(name + ".next", content);
-    ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0) << "rename to " << path;
-  }
-
   static void Append(std::vector<std::string>& flags, const std::vector<std::string>& more) {
     flags.insert(flags.end(), more.begin(), more.end());
   }

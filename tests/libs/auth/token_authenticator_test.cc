@@ -123,6 +123,58 @@ TEST(TokenAuthenticatorTest, ConcurrentCallsAllAuthenticate) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// The tokens file was read again: the next call sees the new tokens only, copies taken
+// before keep theirs, and the generation tells lasting calls to check their tokens again.
+TEST(TokenAuthenticatorTest, ReplacedTokensApplyFromTheNextCall) {
+  TokenAuthenticator authenticator = Authenticator();
+  const TokenAuthenticator before = authenticator;
+  const uint64_t generation = authenticator.generation();
+  auto replacement = TokenAuthenticator::FromString(
+      "s3cret-erin acme erin@acme.example viewer\ns3cret-gia acme gia@acme.example editor\n",
+      "tokens");
+  ASSERT_TRUE(replacement.ok()) << replacement.status();
+
+  authenticator.ReplaceTokens(*replacement);
+
+  EXPECT_EQ(authenticator.generation(), generation + 1);
+  EXPECT_EQ(authenticator.size(), 2u);
+  absl::StatusOr<Principal> erin = authenticator.Authenticate("Bearer s3cret-erin");
+  ASSERT_TRUE(erin.ok()) << erin.status();
+  EXPECT_EQ(erin->role, Role::kViewer);
+  EXPECT_TRUE(authenticator.Authenticate("Bearer s3cret-gia").ok());
+  absl::StatusOr<Principal> finn = authenticator.Authenticate("Bearer s3cret-finn");
+  EXPECT_EQ(finn.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(finn.status().message(), "unknown or revoked token");
+  EXPECT_EQ(before.Authenticate("Bearer s3cret-finn").value(), kFinn);
+  EXPECT_FALSE(before.Authenticate("Bearer s3cret-gia").ok());
+}
+
+// Calls authenticated while the tokens are replaced see the old table or the new one whole:
+// a token in both is never refused.
+TEST(TokenAuthenticatorTest, CallsDuringReplacementsSeeOneTableOrTheOther) {
+  TokenAuthenticator authenticator = Authenticator();
+  TokenAuthenticator erin_only;
+  erin_only.Add("s3cret-erin", kErin);
+  const TokenAuthenticator both = Authenticator();
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      while (!done.load()) {
+        absl::StatusOr<Principal> principal = authenticator.Authenticate("Bearer s3cret-erin");
+        if (!principal.ok() || *principal != kErin) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 2000; ++i) authenticator.ReplaceTokens(i % 2 == 0 ? erin_only : both);
+  done = true;
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(authenticator.generation(), 2000u);
+  EXPECT_TRUE(authenticator.Authenticate("Bearer s3cret-finn").ok());  // `both` came last
+}
+
 TEST(TokenAuthenticatorTest, DevelopmentTokenIsTheDemoAdminOnceAdded) {
   EXPECT_EQ(DevelopmentPrincipal(), (Principal{"demo", "dev@localhost", Role::kAdmin}));
   TokenAuthenticator authenticator;

@@ -69,5 +69,42 @@ TEST(ServiceFlagsTest, AnAgeOutsideItsRangeIsRefused) {
   }
 }
 
+TEST(ServiceFlagsTest, TheTokensFileIsReadAgainEveryTenSecondsUnlessSet) {
+  ServiceFlags defaults;
+  ASSERT_TRUE(Parse(defaults, {}));
+  EXPECT_EQ(defaults.tokens_reload_seconds, 10);
+  ServiceFlags set;
+  ASSERT_TRUE(Parse(set, {"--tokens_reload_seconds", "1"}));
+  EXPECT_EQ(set.tokens_reload_seconds, 1);
+  for (const char* interval : {"0", "86401", "often"}) {
+    ServiceFlags flags;
+    EXPECT_FALSE(Parse(flags, {"--tokens_reload_seconds", interval})) << interval;
+  }
+}
+
+// What a reading of the tokens file becomes (at start and at every reload): its tokens, with
+// the development token on top under --dev_token; a bad line or no token at all is an error
+// naming the file, never a token.
+TEST(ServiceFlagsTest, TheTokensFileReadsAsItsTokensAndTheDevelopmentToken) {
+  ServiceFlags flags;
+  flags.tokens_file = "/etc/throughline/tokens";
+  flags.dev_token = true;
+  auto both = AuthenticatorOf(flags, "s3cret acme ada@acme.example admin\n");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->size(), 2u);
+  EXPECT_TRUE(both->Authenticate("Bearer s3cret").ok());
+  EXPECT_EQ(both->Authenticate("Bearer dev-token").value(), auth::DevelopmentPrincipal());
+
+  flags.dev_token = false;
+  auto none = AuthenticatorOf(flags, "# nobody\n");
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.status().ToString().find("--tokens_file"), std::string::npos) << none.status();
+  auto bad = AuthenticatorOf(flags, "s3cret acme ada@acme.example overlord\n");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("/etc/throughline/tokens"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("line 1"), std::string::npos) << bad.status();
+  EXPECT_EQ(bad.status().message().find("s3cret"), std::string::npos) << bad.status();
+}
+
 }  // namespace
 }  // namespace throughline::server
