@@ -28,6 +28,13 @@ void AddServiceFlags(CLI::App& app, ServiceFlags& flags, const std::string& defa
                  "calls and writes stay on --database_url, which List calls also use while the "
                  "replica does not answer. Empty: none")
       ->envname("THROUGHLINE_READ_DATABASE_URL");
+  app.add_option("--max_read_lag_seconds", flags.max_read_lag_seconds,
+                 "How far behind the primary the read replica may be for List calls to read "
+                 "it (measured every second); further behind, they read --database_url. 0: no "
+                 "limit")
+      ->envname("THROUGHLINE_MAX_READ_LAG_SECONDS")
+      ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
   app.add_option("--tokens_file", flags.tokens_file,
                  "Bearer tokens: one '<token> <organization> <principal> <role>' per line")
       ->envname("THROUGHLINE_TOKENS_FILE");

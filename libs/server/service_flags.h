@@ -20,6 +20,8 @@ struct ServiceFlags {
   std::string database_url;
   // A hot standby of database_url that List calls read from (db::ListReads); empty: none.
   std::string read_database_url;
+  // How far behind the primary the replica may be for List calls to read it; 0: no limit.
+  int max_read_lag_seconds = 30;
   std::string tokens_file;
   // How often tokens_file is read again (TokensFileWatcher).
   int tokens_reload_seconds = 10;

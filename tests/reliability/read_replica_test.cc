@@ -1,6 +1,6 @@
 // A read replica (--read_database_url, a hot standby streaming from the primary): List calls
 // read from it, Get calls and writes from the primary, and List calls go on from the primary
-// while the replica is down.
+// while the replica is down, and while it lags more than --max_read_lag_seconds behind.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -47,7 +47,9 @@ TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
   const auto replica = NewReplicaCluster(*primary);
   ASSERT_TRUE(replica->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
   std::vector<std::string> flags = CommonFlags(primary->admin_url());
-  flags.insert(flags.end(), {"--read_database_url", replica->admin_url()});
+  // However far behind the paused replica falls, List calls read it (the next test limits it).
+  flags.insert(flags.end(),
+               {"--read_database_url", replica->admin_url(), "--max_read_lag_seconds", "0"});
   Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
   ASSERT_NE(segmentd.port, 0);
   auto stub = seg::SegmentService::NewStub(
@@ -102,6 +104,43 @@ TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
       },
       absl::Seconds(20)))
       << "List calls never went back to the replica";
+}
+
+// A replica that stops replaying (as when replication breaks) falls behind the primary; once
+// it is more than --max_read_lag_seconds behind, List calls read the primary, and once it
+// has caught up, the replica again.
+TEST_F(ReadReplicaTest, ListCallsLeaveAReplicaThatLagsTooFarBehind) {
+  const auto primary = NewCluster();
+  ASSERT_TRUE(primary->Start().ok());
+  const auto replica = NewReplicaCluster(*primary);
+  ASSERT_TRUE(replica->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
+  std::vector<std::string> flags = CommonFlags(primary->admin_url());
+  flags.insert(flags.end(),
+               {"--read_database_url", replica->admin_url(), "--max_read_lag_seconds", "1"});
+  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
+  ASSERT_NE(segmentd.port, 0);
+  auto stub = seg::SegmentService::NewStub(
+      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(CreateMarket(*stub, "first").ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Lists(*stub, "first"); }));
+
+  pqxx::connection standby(replica->admin_url());
+  pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_pause()");
+  ASSERT_TRUE(CreateMarket(*stub, "second").ok());
+  // Only the primary has it; a List shows it once the replica is a second behind.
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "second"); }, absl::Seconds(20)))
+      << "List calls kept reading the lagging replica";
+  EXPECT_TRUE(
+      segmentd.process->WaitForLogLines("read replica lags the primary", 1, absl::Seconds(5)));
+
+  pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_resume()");
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        Lists(*stub, "second");  // List calls measure the lag
+        return segmentd.process->Log().find("read replica caught up") != std::string::npos;
+      },
+      absl::Seconds(20)))
+      << segmentd.process->Log();
 }
 
 }  // namespace

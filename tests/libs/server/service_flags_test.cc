@@ -82,6 +82,19 @@ TEST(ServiceFlagsTest, TheTokensFileIsReadAgainEveryTenSecondsUnlessSet) {
   }
 }
 
+TEST(ServiceFlagsTest, TheReadReplicaMayLagThirtySecondsUnlessSet) {
+  ServiceFlags defaults;
+  ASSERT_TRUE(Parse(defaults, {}));
+  EXPECT_EQ(defaults.max_read_lag_seconds, 30);
+  ServiceFlags unlimited;
+  ASSERT_TRUE(Parse(unlimited, {"--max_read_lag_seconds", "0"}));
+  EXPECT_EQ(unlimited.max_read_lag_seconds, 0);
+  for (const char* lag : {"-1", "86401", "little"}) {
+    ServiceFlags flags;
+    EXPECT_FALSE(Parse(flags, {"--max_read_lag_seconds", lag})) << lag;
+  }
+}
+
 // What a reading of the tokens file becomes (at start and at every reload): its tokens, with
 // the development token on top under --dev_token; a bad line or no token at all is an error
 // naming the file, never a token.
