@@ -16,7 +16,35 @@
 namespace throughline::reliability {
 namespace {
 
-using ReadReplicaTest = ReliabilityTest;
+class ReadReplicaTest : public ReliabilityTest {
+ protected:
+  void TearDown() override {
+    replica_.reset();
+    primary_.reset();
+    ReliabilityTest::TearDown();
+  }
+
+  // A primary, a hot standby streaming from it, and segmentd reading its List calls from the
+  // standby with `--max_read_lag_seconds` `max_lag_seconds`; stub_ calls it.
+  void StartWithReplica(const std::string& max_lag_seconds) {
+    primary_ = NewCluster();
+    ASSERT_TRUE(primary_->Start().ok());
+    replica_ = NewReplicaCluster(*primary_);
+    ASSERT_TRUE(replica_->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
+    std::vector<std::string> flags = CommonFlags(primary_->admin_url());
+    flags.insert(flags.end(), {"--read_database_url", replica_->admin_url(),
+                               "--max_read_lag_seconds", max_lag_seconds});
+    segmentd_ = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
+    ASSERT_NE(segmentd_.port, 0);
+    stub_ = seg::SegmentService::NewStub(
+        grpc::CreateChannel(segmentd_.address(), grpc::InsecureChannelCredentials()));
+  }
+
+  std::unique_ptr<testing::PrivateCluster> primary_;
+  std::unique_ptr<testing::PrivateCluster> replica_;
+  Service segmentd_;
+  std::unique_ptr<seg::SegmentService::Stub> stub_;
+};
 
 // The ids of the markets ListMarkets returns for acme (one page), or nullopt when it fails.
 std::optional<std::vector<std::string>> ListedMarkets(seg::SegmentService::Stub& stub,
@@ -42,43 +70,33 @@ bool Lists(seg::SegmentService::Stub& stub, const std::string& market_id) {
 }
 
 TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
-  const auto primary = NewCluster();
-  ASSERT_TRUE(primary->Start().ok());
-  const auto replica = NewReplicaCluster(*primary);
-  ASSERT_TRUE(replica->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
-  std::vector<std::string> flags = CommonFlags(primary->admin_url());
   // However far behind the paused replica falls, List calls read it (the next test limits it).
-  flags.insert(flags.end(),
-               {"--read_database_url", replica->admin_url(), "--max_read_lag_seconds", "0"});
-  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
-  ASSERT_NE(segmentd.port, 0);
-  auto stub = seg::SegmentService::NewStub(
-      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
+  ASSERT_NO_FATAL_FAILURE(StartWithReplica("0"));
 
-  ASSERT_TRUE(CreateMarket(*stub, "first").ok());
-  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "first"); }))
+  ASSERT_TRUE(CreateMarket(*stub_, "first").ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub_, "first"); }))
       << "the replica never showed the market";
 
   // The replica stops replaying: what the primary commits now, only the primary has.
-  pqxx::connection standby(replica->admin_url());
+  pqxx::connection standby(replica_->admin_url());
   pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_pause()");
-  ASSERT_TRUE(CreateMarket(*stub, "second").ok());
-  EXPECT_TRUE(GetMarket(*stub, "second").ok()) << "Get calls read the primary";
-  auto listed = ListedMarkets(*stub);
+  ASSERT_TRUE(CreateMarket(*stub_, "second").ok());
+  EXPECT_TRUE(GetMarket(*stub_, "second").ok()) << "Get calls read the primary";
+  auto listed = ListedMarkets(*stub_);
   ASSERT_TRUE(listed.has_value());
   EXPECT_EQ(*listed, std::vector<std::string>{"first"}) << "List calls read the paused replica";
 
   pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_resume()");
-  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "second"); }))
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub_, "second"); }))
       << "the replica did not catch up";
 
   // The replica goes away: List calls answer from the primary, at once.
-  ASSERT_TRUE(CreateMarket(*stub, "third").ok());
-  ASSERT_TRUE(replica->Stop().ok());
+  ASSERT_TRUE(CreateMarket(*stub_, "third").ok());
+  ASSERT_TRUE(replica_->Stop().ok());
   for (int i = 0; i < 3; ++i) {
     grpc::Status failure;
     const absl::Time start = absl::Now();
-    listed = ListedMarkets(*stub, &failure);
+    listed = ListedMarkets(*stub_, &failure);
     ASSERT_TRUE(listed.has_value()) << failure.error_message();
     EXPECT_EQ(*listed, (std::vector<std::string>{"first", "second", "third"}));
     EXPECT_LT(absl::Now() - start, absl::Seconds(3)) << "a List waited on the missing replica";
@@ -86,8 +104,8 @@ TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
 
   // And read the replica again once it is back (after ListReads::kReplicaRetry): paused, it
   // shows what it had, not the primary's latest.
-  ASSERT_TRUE(replica->Start().ok());
-  pqxx::connection standby_again(replica->admin_url());
+  ASSERT_TRUE(replica_->Start().ok());
+  pqxx::connection standby_again(replica_->admin_url());
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         return pqxx::nontransaction(standby_again)
@@ -96,10 +114,10 @@ TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
       },
       absl::Seconds(20)));
   pqxx::nontransaction(standby_again).exec("SELECT pg_wal_replay_pause()");
-  ASSERT_TRUE(CreateMarket(*stub, "fourth").ok());
+  ASSERT_TRUE(CreateMarket(*stub_, "fourth").ok());
   EXPECT_TRUE(testing::WaitFor(
       [&] {
-        const auto ids = ListedMarkets(*stub);
+        const auto ids = ListedMarkets(*stub_);
         return ids && ids->size() == 3;
       },
       absl::Seconds(20)))
@@ -110,37 +128,27 @@ TEST_F(ReadReplicaTest, ListCallsReadTheReplicaAndThePrimaryWhileItIsDown) {
 // it is more than --max_read_lag_seconds behind, List calls read the primary, and once it
 // has caught up, the replica again.
 TEST_F(ReadReplicaTest, ListCallsLeaveAReplicaThatLagsTooFarBehind) {
-  const auto primary = NewCluster();
-  ASSERT_TRUE(primary->Start().ok());
-  const auto replica = NewReplicaCluster(*primary);
-  ASSERT_TRUE(replica->Start().ok()) << "see " << dir() << "/pg-replica-tool.log";
-  std::vector<std::string> flags = CommonFlags(primary->admin_url());
-  flags.insert(flags.end(),
-               {"--read_database_url", replica->admin_url(), "--max_read_lag_seconds", "1"});
-  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, flags);
-  ASSERT_NE(segmentd.port, 0);
-  auto stub = seg::SegmentService::NewStub(
-      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
-  ASSERT_TRUE(CreateMarket(*stub, "first").ok());
-  ASSERT_TRUE(testing::WaitFor([&] { return Lists(*stub, "first"); }));
+  ASSERT_NO_FATAL_FAILURE(StartWithReplica("1"));
+  ASSERT_TRUE(CreateMarket(*stub_, "first").ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Lists(*stub_, "first"); }));
 
-  pqxx::connection standby(replica->admin_url());
+  pqxx::connection standby(replica_->admin_url());
   pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_pause()");
-  ASSERT_TRUE(CreateMarket(*stub, "second").ok());
+  ASSERT_TRUE(CreateMarket(*stub_, "second").ok());
   // Only the primary has it; a List shows it once the replica is a second behind.
-  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub, "second"); }, absl::Seconds(20)))
+  EXPECT_TRUE(testing::WaitFor([&] { return Lists(*stub_, "second"); }, absl::Seconds(20)))
       << "List calls kept reading the lagging replica";
   EXPECT_TRUE(
-      segmentd.process->WaitForLogLines("read replica lags the primary", 1, absl::Seconds(5)));
+      segmentd_.process->WaitForLogLines("read replica lags the primary", 1, absl::Seconds(5)));
 
   pqxx::nontransaction(standby).exec("SELECT pg_wal_replay_resume()");
   EXPECT_TRUE(testing::WaitFor(
       [&] {
-        Lists(*stub, "second");  // List calls measure the lag
-        return segmentd.process->Log().find("read replica caught up") != std::string::npos;
+        Lists(*stub_, "second");  // List calls measure the lag
+        return segmentd_.process->Log().find("read replica caught up") != std::string::npos;
       },
       absl::Seconds(20)))
-      << segmentd.process->Log();
+      << segmentd_.process->Log();
 }
 
 }  // namespace

@@ -69,30 +69,29 @@ TEST(ServiceFlagsTest, AnAgeOutsideItsRangeIsRefused) {
   }
 }
 
-TEST(ServiceFlagsTest, TheTokensFileIsReadAgainEveryTenSecondsUnlessSet) {
+// An integer flag's default, a value the command line sets, and values it refuses.
+void ExpectIntegerFlag(const std::string& flag, int ServiceFlags::*field, int default_value,
+                       int valid, const std::vector<std::string>& refused) {
   ServiceFlags defaults;
   ASSERT_TRUE(Parse(defaults, {}));
-  EXPECT_EQ(defaults.tokens_reload_seconds, 10);
+  EXPECT_EQ(defaults.*field, default_value) << flag;
   ServiceFlags set;
-  ASSERT_TRUE(Parse(set, {"--tokens_reload_seconds", "1"}));
-  EXPECT_EQ(set.tokens_reload_seconds, 1);
-  for (const char* interval : {"0", "86401", "often"}) {
+  ASSERT_TRUE(Parse(set, {flag, std::to_string(valid)})) << flag;
+  EXPECT_EQ(set.*field, valid) << flag;
+  for (const std::string& value : refused) {
     ServiceFlags flags;
-    EXPECT_FALSE(Parse(flags, {"--tokens_reload_seconds", interval})) << interval;
+    EXPECT_FALSE(Parse(flags, {flag, value})) << flag << " " << value;
   }
 }
 
+TEST(ServiceFlagsTest, TheTokensFileIsReadAgainEveryTenSecondsUnlessSet) {
+  ExpectIntegerFlag("--tokens_reload_seconds", &ServiceFlags::tokens_reload_seconds, 10, 1,
+                    {"0", "86401", "often"});
+}
+
 TEST(ServiceFlagsTest, TheReadReplicaMayLagThirtySecondsUnlessSet) {
-  ServiceFlags defaults;
-  ASSERT_TRUE(Parse(defaults, {}));
-  EXPECT_EQ(defaults.max_read_lag_seconds, 30);
-  ServiceFlags unlimited;
-  ASSERT_TRUE(Parse(unlimited, {"--max_read_lag_seconds", "0"}));
-  EXPECT_EQ(unlimited.max_read_lag_seconds, 0);
-  for (const char* lag : {"-1", "86401", "little"}) {
-    ServiceFlags flags;
-    EXPECT_FALSE(Parse(flags, {"--max_read_lag_seconds", lag})) << lag;
-  }
+  ExpectIntegerFlag("--max_read_lag_seconds", &ServiceFlags::max_read_lag_seconds, 30, 0,
+                    {"-1", "86401", "little"});
 }
 
 // What a reading of the tokens file becomes (at start and at every reload): its tokens, with
