@@ -87,13 +87,15 @@ class E2eTest : public ::testing::Test {
 
   Service StartSegmentd() { return StartService("segmentd", THROUGHLINE_SEGMENTD, {}); }
 
-  // offeringd without alignmentd's address, which is not known yet when it starts (port 0):
-  // its coherence reports leave the commitments out (tested in-process, where the address is
-  // known: AlignmentCommitmentsTest).
-  Service StartOfferingd() {
-    return StartService("offeringd", THROUGHLINE_OFFERINGD,
-                        {"--segment_address", segmentd_.address(), "--alignment_address", "",
-                         "--service_token", kServiceToken});
+  // offeringd calling segmentd and, for the commitments its coherence reports check, the
+  // alignmentd at `alignment_address`. The suite's offeringd starts before alignmentd, whose
+  // address (port 0) is not known yet, so its reports leave the commitments out; a second one
+  // started later reads them (E2eTest.CoherenceReportsACommitmentsMetricThatServesNoNeed).
+  Service StartOfferingd(const std::string& alignment_address = "",
+                         const std::string& name = "offeringd") {
+    return StartService(name, THROUGHLINE_OFFERINGD,
+                        {"--segment_address", segmentd_.address(), "--alignment_address",
+                         alignment_address, "--service_token", kServiceToken});
   }
 
   // One alignment replica; `name` tells replicas apart in the logs.

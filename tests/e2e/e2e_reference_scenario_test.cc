@@ -1,6 +1,7 @@
 // The reference scenario of DESIGN.md §11, exactly as told, over gRPC against the three real
 // binaries: five owners watching their tasks, the retarget, five tasks with the right areas
-// arriving on their streams, "not aligned" until the fifth resolution, then "aligned".
+// arriving on their streams, "not aligned" until the fifth resolution, then "aligned". And
+// coherence checking the functions' commitments, offeringd reading them from alignmentd.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -148,6 +149,45 @@ TEST_F(E2eTest, ReferenceScenarioFiveOwnersReceiveTheirTasksAndAlignAfterTheReta
   EXPECT_TRUE(status.value.aligned()) << status.value.DebugString();
   EXPECT_THAT(NotAligned(status.value), IsEmpty());
   EXPECT_THAT(status.value.summary(), HasSubstr("Aligned"));
+}
+
+// The commitments' metrics through the real binaries: an offeringd that knows alignmentd's
+// address reads the offering's commitments from it, and its coherence report names the metric
+// tied to no need of the target segment (UNLINKED_METRIC); the suite's own offeringd, started
+// before alignmentd's address was known, leaves the commitments out.
+TEST_F(E2eTest, CoherenceReportsACommitmentsMetricThatServesNoNeed) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  ASSERT_NO_FATAL_FAILURE(suite().AssignOwners());
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceSegments());
+  ASSERT_NO_FATAL_FAILURE(suite().CreateReferenceOffering());
+  aln::Commitment commitment;
+  commitment.set_statement("Every knob a DBA needs is exposed and documented.");
+  auto* linked = commitment.add_local_metrics();
+  linked->set_name("share of postgresql.conf settings exposed");
+  linked->set_dimension("configurability");
+  commitment.add_local_metrics()->set_name("story points per sprint");
+  auto created = suite().CreateCommitment(kManagedPostgres, "engineering", commitment);
+  ASSERT_TRUE(created.ok()) << Describe(created.status);
+
+  const Service reading =
+      StartOfferingd(alignmentd_.front().address(), "offeringd-reading-commitments");
+  ASSERT_NE(reading.port, 0);
+  SuiteClients through_it(segmentd_.address(), reading.address(), alignmentd_.front().address());
+  auto report = through_it.EvaluateCoherence(kManagedPostgres);
+  ASSERT_TRUE(report.ok()) << Describe(report.status);
+  std::vector<off::Finding> unlinked;
+  for (const auto& finding : report.value.findings()) {
+    if (finding.kind() == off::Finding::UNLINKED_METRIC) unlinked.push_back(finding);
+  }
+  ASSERT_EQ(unlinked.size(), 1u) << report.value.DebugString();
+  EXPECT_EQ(unlinked[0].resource(), created.value.name());
+  EXPECT_THAT(unlinked[0].message(), HasSubstr("\"story points per sprint\""));
+
+  auto without = suite().EvaluateCoherence(kManagedPostgres);
+  ASSERT_TRUE(without.ok()) << Describe(without.status);
+  for (const auto& finding : without.value.findings()) {
+    EXPECT_NE(finding.kind(), off::Finding::UNLINKED_METRIC) << finding.ShortDebugString();
+  }
 }
 
 }  // namespace
