@@ -1,6 +1,7 @@
 #include "libs/db/connection_pool.h"
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/errors/errors.h"
+#include "libs/log/log.h"
 
 namespace throughline::db {
 
@@ -96,9 +98,16 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url
   }
 }
 
-ConnectionPool::ConnectionPool(PoolOptions options) : options_(std::move(options)) {}
+ConnectionPool::ConnectionPool(PoolOptions options)
+    : options_(std::move(options)), watchdog_([this] { Watch(); }) {}
 
-ConnectionPool::~ConnectionPool() = default;
+ConnectionPool::~ConnectionPool() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  watchdog_.join();
+}
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadline) {
   {
@@ -113,41 +122,78 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
     if (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(connection));
+      return Lend(std::move(connection), deadline);
     }
     ++open_;  // Reserve a slot, then connect without holding the lock.
   }
   auto connection =
       Connect(options_.url, options_.schema,
               std::min(options_.connect_timeout, deadline - absl::Now()));
+  absl::MutexLock lock(&mu_);
   if (!connection.ok()) {
-    absl::MutexLock lock(&mu_);
     --open_;
     return connection.status();
   }
-  return Lease(this, std::move(*connection));
+  return Lend(*std::move(connection), deadline);
+}
+
+ConnectionPool::Lease ConnectionPool::Lend(std::unique_ptr<pqxx::connection> connection,
+                                           absl::Time deadline) {
+  const int64_t id = ++last_lease_id_;
+  lent_.emplace(
+      id, Lent{.socket = connection->sock(),
+               .cut_at = deadline == absl::InfiniteFuture() ? absl::InfiniteFuture()
+                                                            : deadline + options_.hung_grace});
+  return Lease(this, id, std::move(connection));
+}
+
+void ConnectionPool::Watch() {
+  absl::MutexLock lock(&mu_);
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), kWatchInterval)) {
+    const absl::Time now = absl::Now();
+    for (auto& [id, lent] : lent_) {
+      if (lent.cut || now < lent.cut_at) continue;
+      // The socket stays open until the lease returns the connection (Release), so its number
+      // cannot have been reused; shutting it down wakes libpq's wait with an error.
+      shutdown(lent.socket, SHUT_RDWR);
+      lent.cut = true;
+      log::Warning(
+          "the database did not answer by a call's deadline; its connection is cut",
+          {{"schema", options_.schema},
+           {"late_ms", absl::ToInt64Milliseconds(now - lent.cut_at + options_.hung_grace)}});
+    }
+  }
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::OpenDedicated() const {
   return Connect(options_.url, options_.schema, options_.connect_timeout);
 }
 
-void ConnectionPool::Release(std::unique_ptr<pqxx::connection> connection, bool broken) {
+void ConnectionPool::Release(int64_t lease_id, std::unique_ptr<pqxx::connection> connection,
+                             bool broken) {
   absl::MutexLock lock(&mu_);
+  auto lent = lent_.find(lease_id);
+  if (lent != lent_.end()) {
+    broken |= lent->second.cut;
+    lent_.erase(lent);
+  }
   if (broken || connection == nullptr || !connection->is_open()) {
     --open_;
-    return;
+    return;  // closed once the watchdog can no longer see its socket (erased above)
   }
   idle_.push_back(std::move(connection));
 }
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), connection_(std::move(other.connection_)), broken_(other.broken_) {
+    : pool_(other.pool_),
+      id_(other.id_),
+      connection_(std::move(other.connection_)),
+      broken_(other.broken_) {
   other.pool_ = nullptr;
 }
 
 ConnectionPool::Lease::~Lease() {
-  if (pool_ != nullptr) pool_->Release(std::move(connection_), broken_);
+  if (pool_ != nullptr) pool_->Release(id_, std::move(connection_), broken_);
 }
 
 }  // namespace throughline::db

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -21,6 +24,12 @@ struct PoolOptions {
   int size = 8;
   // How long one connection attempt may take.
   absl::Duration connect_timeout = absl::Seconds(3);
+  // How long past a lease's deadline the database may leave its connection without an answer
+  // before the pool cuts it (shuts its socket down). PostgreSQL's statement_timeout ends the
+  // work of a call at its deadline (RunTransaction, RunRead); this frees the threads waiting on
+  // a database that cannot answer at all (stopped, hung on I/O) but keeps its connections
+  // open, where libpq would wait forever.
+  absl::Duration hung_grace = absl::Seconds(2);
 };
 
 // A bounded pool of libpqxx connections. libpqxx connections are not thread-safe, so each is
@@ -35,9 +44,11 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // Borrows a connection, waiting until `deadline` for one to be free. Fails with
-  // UNAVAILABLE when the database cannot be reached and DEADLINE_EXCEEDED when every
-  // connection stayed busy until the deadline.
+  // Borrows a connection for work that ends by `deadline`, waiting until then for one to be
+  // free. Fails with UNAVAILABLE when the database cannot be reached and DEADLINE_EXCEEDED
+  // when every connection stayed busy until the deadline. A connection still waiting for the
+  // database `hung_grace` after the deadline is cut: the waiting call fails as on a broken
+  // connection, and the connection is not reused.
   absl::StatusOr<Lease> Acquire(absl::Time deadline);
 
   // Opens a connection outside the pool (for LISTEN and migrations).
@@ -46,12 +57,28 @@ class ConnectionPool {
   const PoolOptions& options() const { return options_; }
 
  private:
-  void Release(std::unique_ptr<pqxx::connection> connection, bool broken);
+  // A lent connection, as the watchdog sees it.
+  struct Lent {
+    int socket;
+    absl::Time cut_at;  // its deadline + hung_grace
+    bool cut = false;
+  };
+  static constexpr absl::Duration kWatchInterval = absl::Milliseconds(250);
+
+  Lease Lend(std::unique_ptr<pqxx::connection> connection, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Release(int64_t lease_id, std::unique_ptr<pqxx::connection> connection, bool broken);
+  // The watchdog's thread: cuts the lent connections past their cut_at.
+  void Watch();
 
   const PoolOptions options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + lent
+  absl::flat_hash_map<int64_t, Lent> lent_ ABSL_GUARDED_BY(mu_);
+  int64_t last_lease_id_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread watchdog_;  // last: started once everything above is initialized
 };
 
 // A borrowed connection; returned to the pool when destroyed.
@@ -67,10 +94,11 @@ class ConnectionPool::Lease {
 
  private:
   friend class ConnectionPool;
-  Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
-      : pool_(pool), connection_(std::move(connection)) {}
+  Lease(ConnectionPool* pool, int64_t id, std::unique_ptr<pqxx::connection> connection)
+      : pool_(pool), id_(id), connection_(std::move(connection)) {}
 
   ConnectionPool* pool_;
+  int64_t id_;
   std::unique_ptr<pqxx::connection> connection_;
   bool broken_ = false;
 };

@@ -1,10 +1,16 @@
 // PostgreSQL stopped under a running segmentd (a private cluster, fast shutdown: every session
 // is terminated, as in a database crash): calls answer UNAVAILABLE quickly instead of hanging
 // until their deadline, grpc.health.v1 turns NOT_SERVING, and when the database returns
-// everything recovers without restarting the service.
+// everything recovers without restarting the service. PostgreSQL hung (its processes
+// stopped, connections open): the threads waiting on it are freed after their calls' deadline.
+#include <dirent.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <fstream>
 #include <iostream>
+#include <pqxx/pqxx>
 
 #include "tests/reliability/reliability_fixture.h"
 
@@ -12,6 +18,52 @@ namespace throughline::reliability {
 namespace {
 
 using DatabaseOutageTest = ReliabilityTest;
+
+// The parent process id in /proc/<pid>/stat (0 if unknown).
+pid_t ParentOf(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(stat, line);
+  const size_t end_of_name = line.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::istringstream fields(line.substr(end_of_name + 2));
+  char state;
+  pid_t parent = 0;
+  fields >> state >> parent;
+  return parent;
+}
+
+// Stops every process of a cluster (SIGSTOP: the postmaster and its children) while it lives,
+// resumes them when it goes: the database hangs with its connections open, as on stuck I/O.
+class HungDatabase {
+ public:
+  explicit HungDatabase(const std::string& admin_url) {
+    pid_t postmaster;
+    {
+      pqxx::connection connection(admin_url);
+      postmaster =
+          ParentOf(pqxx::nontransaction(connection).exec1("SELECT pg_backend_pid()")[0].as<int>());
+    }
+    EXPECT_GT(postmaster, 1);
+    if (postmaster <= 1) return;
+    processes_.push_back(postmaster);
+    DIR* proc = opendir("/proc");
+    while (dirent* entry = readdir(proc)) {
+      const pid_t pid = static_cast<pid_t>(atoi(entry->d_name));
+      if (pid > 0 && ParentOf(pid) == postmaster) processes_.push_back(pid);
+    }
+    closedir(proc);
+    for (pid_t pid : processes_) kill(pid, SIGSTOP);
+  }
+  ~HungDatabase() {
+    for (pid_t pid : processes_) kill(pid, SIGCONT);
+  }
+  HungDatabase(const HungDatabase&) = delete;
+  HungDatabase& operator=(const HungDatabase&) = delete;
+
+ private:
+  std::vector<pid_t> processes_;
+};
 
 constexpr absl::Duration kClientDeadline = absl::Seconds(10);
 
@@ -93,6 +145,43 @@ TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {
   RecordProperty("slowest_unavailable_ms", absl::ToInt64Milliseconds(slowest));
   RecordProperty("not_serving_after_ms", absl::ToInt64Milliseconds(to_not_serving));
   RecordProperty("serving_after_ms", absl::ToInt64Milliseconds(to_serving));
+}
+
+// PostgreSQL hung: its connections stay open and nothing answers, so its statement_timeout
+// cannot end the work. The health probe turns NOT_SERVING. segmentd's only worker waits on the
+// hung connection; the pool cuts it PoolOptions::hung_grace (2 s) after its call's deadline, so
+// a later call is answered (UNAVAILABLE: no new connection can be made either) instead of
+// waiting behind it until its own deadline. Resumed, the database serves again.
+TEST_F(DatabaseOutageTest, AHungDatabaseFreesTheWorkerAfterTheCallsDeadline) {
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
+  Service segmentd = SpawnServing("segmentd", THROUGHLINE_SEGMENTD,
+                                  CommonFlags(cluster->admin_url(), "127.0.0.1:0", /*workers=*/1,
+                                              /*db_pool_size=*/1));
+  ASSERT_NE(segmentd.port, 0);
+  auto channel = grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials());
+  auto stub = seg::SegmentService::NewStub(channel);
+  ASSERT_TRUE(CreateMarket(*stub, "before").ok());
+  {
+    HungDatabase hung(cluster->admin_url());
+    // The health probe's query gets no answer either: NOT_SERVING, not the last answer kept.
+    EXPECT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "NOT_SERVING"; },
+                                              absl::Seconds(15)))
+        << Health(channel);
+    const grpc::Status first = GetMarket(*stub, "before", absl::Seconds(1));
+    EXPECT_EQ(first.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << Describe(first);
+
+    const absl::Time start = absl::Now();
+    const grpc::Status later = GetMarket(*stub, "before", absl::Seconds(30));
+    EXPECT_EQ(later.error_code(), grpc::StatusCode::UNAVAILABLE) << Describe(later);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+    EXPECT_THAT(segmentd.process->Log(), ::testing::HasSubstr("its connection is cut"));
+  }
+  EXPECT_TRUE(throughline::testing::WaitFor([&] { return GetMarket(*stub, "before").ok(); },
+                                            absl::Seconds(20)));
+  EXPECT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "SERVING"; },
+                                            absl::Seconds(15)))
+      << Health(channel);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // subscription holder would keep its advisory lock that long). The client's side is read from
 // libpq's socket (connected over TCP through a relay to the test cluster's Unix-domain socket);
 // PostgreSQL reports its side as zero on a Unix-domain socket, so that side is checked by where
-// each setting came from.
+// each setting came from. And the pool's cut of a connection that waits past its lease's
+// deadline.
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -120,6 +121,32 @@ TEST_F(ConnectionTest, PostgreSQLProbesTheServiceWhereNobodyConfiguredItOtherwis
   ASSERT_TRUE(configured.ok()) << configured.status();
   EXPECT_EQ(ServerKeepaliveSources(**configured)["tcp_keepalives_idle"], "client");
   EXPECT_EQ(ServerKeepaliveSources(**configured)["tcp_keepalives_count"], "session");
+}
+
+// A lent connection still waiting for the database PoolOptions::hung_grace after its lease's
+// deadline is cut: the wait ends with a broken connection (here a statement that sleeps
+// without a statement_timeout stands for a database that does not answer), and the pool opens
+// a fresh connection for the next lease instead of reusing it.
+TEST_F(ConnectionTest, APoolCutsAConnectionStillWaitingPastItsLeasesDeadline) {
+  ConnectionPool pool(PoolOptions{.url = database_->url(),
+                                  .schema = "",
+                                  .size = 1,
+                                  .connect_timeout = absl::Seconds(10),
+                                  .hung_grace = absl::Milliseconds(200)});
+  int first_backend = 0;
+  {
+    auto lease = pool.Acquire(absl::Now() + absl::Milliseconds(300));
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    pqxx::nontransaction tx(lease->connection());
+    first_backend = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    const absl::Time start = absl::Now();
+    EXPECT_THROW(tx.exec("SELECT pg_sleep(30)"), pqxx::broken_connection);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(10)) << "the wait was not cut";
+  }
+  auto next = pool.Acquire(absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(next.ok()) << next.status();
+  pqxx::nontransaction tx(next->connection());
+  EXPECT_NE(tx.exec1("SELECT pg_backend_pid()")[0].as<int>(), first_backend);
 }
 
 }  // namespace
