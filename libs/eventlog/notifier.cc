@@ -1,9 +1,12 @@
 #include "libs/eventlog/notifier.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "libs/db/transaction.h"
 #include "libs/log/log.h"
 #include "pqxx/pqxx"
 
@@ -32,15 +35,21 @@ class Receiver : public pqxx::notification_receiver {
 };
 
 // Tells `log` the head committed now; false when the connection failed.
-bool ReadHead(pqxx::connection& connection, const EventLog& log) {
-  try {
-    pqxx::nontransaction tx(connection);
-    log.Notified(EventLog::LastPosition(tx));
-    return true;
-  } catch (const std::exception& e) {
+// How long a read of the log's head may take; a database that does not answer has the read's
+// connection cut soon after (db::PoolOptions::hung_grace), so the notifier's thread never waits
+// on it for long: it must stay free to stop.
+constexpr absl::Duration kHeadReadTimeout = absl::Seconds(5);
+
+// Tells `log` the head it reads through `pool`. A failure is logged; the next poll reads again.
+void ReadHead(db::ConnectionPool& pool, const EventLog& log) {
+  const absl::Status read =
+      db::RunRead(pool, absl::Now() + kHeadReadTimeout, [&](pqxx::transaction_base& tx) {
+        log.Notified(EventLog::LastPosition(tx));
+        return absl::OkStatus();
+      });
+  if (!read.ok()) {
     log::Warning("event notifier could not read the log's head",
-                 {{"channel", log.channel()}, {"error", e.what()}});
-    return false;
+                 {{"channel", log.channel()}, {"error", read.message()}});
   }
 }
 
@@ -110,7 +119,12 @@ void EventNotifier::Run() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_) return;
+      if (stopping_) {
+        // Closing the connection ends its LISTEN anyway: cut it first, so that the receiver's
+        // UNLISTEN fails at once rather than wait on a database that does not answer.
+        if (connection != nullptr) shutdown(connection->sock(), SHUT_RDWR);
+        return;
+      }
     }
     // Never wait long, so that destruction is prompt.
     const absl::Duration wait = std::clamp(next_poll - absl::Now(), absl::ZeroDuration(),
@@ -122,12 +136,9 @@ void EventNotifier::Run() {
         connection = std::move(*opened);
         receiver = std::make_unique<Receiver>(*connection, log_, &organizations);
         // Notifications may have been missed while disconnected: the head read after
-        // listening covers them.
-        if (ReadHead(*connection, log_)) {
-          Dispatch({}, /*everyone=*/true);
-        } else {
-          disconnect();
-        }
+        // listening covers them (or, when it fails, the next poll's).
+        ReadHead(pool_, log_);
+        Dispatch({}, /*everyone=*/true);
       } else {
         absl::MutexLock lock(&mu_);
         mu_.AwaitWithTimeout(absl::Condition(&stopping_), kReconnectDelay);
@@ -147,8 +158,10 @@ void EventNotifier::Run() {
     if (poll_due) {
       next_poll = absl::Now() + poll_interval_;
       // Reads from memory stop at the known head: a poll, which stands in for lost
-      // notifications, must move it to what is committed.
-      if (connection != nullptr && !ReadHead(*connection, log_)) disconnect();
+      // notifications, must move it to what is committed. Through the pool, not the LISTEN
+      // connection: a pooled connection is cut when the database hangs, and the LISTEN
+      // connection only ever waits with a timeout.
+      if (connection != nullptr) ReadHead(pool_, log_);
     }
     if (poll_due || !organizations.empty()) {
       Dispatch(organizations, poll_due);

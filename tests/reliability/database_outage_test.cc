@@ -2,7 +2,8 @@
 // is terminated, as in a database crash): calls answer UNAVAILABLE quickly instead of hanging
 // until their deadline, grpc.health.v1 turns NOT_SERVING, and when the database returns
 // everything recovers without restarting the service. PostgreSQL hung (its processes
-// stopped, connections open): the threads waiting on it are freed after their calls' deadline.
+// stopped, connections open): the threads waiting on it are freed after their calls' deadline,
+// and the service still stops promptly.
 #include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -182,6 +183,30 @@ TEST_F(DatabaseOutageTest, AHungDatabaseFreesTheWorkerAfterTheCallsDeadline) {
   EXPECT_TRUE(throughline::testing::WaitFor([&] { return Health(channel) == "SERVING"; },
                                             absl::Seconds(15)))
       << Health(channel);
+}
+
+// SIGTERM while the database hangs: the service still stops by itself, promptly. Its threads
+// never wait on the hung database for long (the pools cut, the event notifier reads the head
+// through the pool and cuts its LISTEN connection before unlistening), so nothing holds the
+// shutdown; before, it waited on the LISTEN connection's UNLISTEN until killed.
+TEST_F(DatabaseOutageTest, AServiceStopsPromptlyWhileItsDatabaseHangs) {
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
+  Service segmentd =
+      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
+  ASSERT_NE(segmentd.port, 0);
+  auto stub = seg::SegmentService::NewStub(
+      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(CreateMarket(*stub, "before").ok());
+
+  HungDatabase hung(cluster->admin_url());
+  // A call waits on the hung database when the stop begins.
+  EXPECT_EQ(GetMarket(*stub, "before", absl::Milliseconds(500)).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  const absl::Time stop = absl::Now();
+  EXPECT_TRUE(segmentd.process->Stop(absl::Seconds(20))) << "killed after 20 s";
+  EXPECT_LT(absl::Now() - stop, absl::Seconds(10));
+  EXPECT_THAT(segmentd.process->Log(), ::testing::HasSubstr("server stopped"));
 }
 
 }  // namespace
