@@ -99,7 +99,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(const std::string& url
 }
 
 ConnectionPool::ConnectionPool(PoolOptions options)
-    : options_(std::move(options)), watchdog_([this] { Watch(); }) {}
+    : options_(std::move(options)), watchdog_([this] { CutHungConnections(); }) {}
 
 ConnectionPool::~ConnectionPool() {
   {
@@ -139,28 +139,52 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
 
 ConnectionPool::Lease ConnectionPool::Lend(std::unique_ptr<pqxx::connection> connection,
                                            absl::Time deadline) {
-  const int64_t id = ++last_lease_id_;
-  lent_.emplace(
-      id, Lent{.socket = connection->sock(),
-               .cut_at = deadline == absl::InfiniteFuture() ? absl::InfiniteFuture()
-                                                            : deadline + options_.hung_grace});
+  const int64_t id = Track(*connection, deadline);
   return Lease(this, id, std::move(connection));
 }
 
-void ConnectionPool::Watch() {
+int64_t ConnectionPool::Track(pqxx::connection& connection, absl::Time deadline) {
+  const int64_t id = ++last_tracked_id_;
+  tracked_.emplace(
+      id, Tracked{.socket = connection.sock(),
+                  .cut_at = deadline == absl::InfiniteFuture() ? absl::InfiniteFuture()
+                                                               : deadline + options_.hung_grace});
+  return id;
+}
+
+bool ConnectionPool::Untrack(int64_t id) {
+  auto found = tracked_.find(id);
+  if (found == tracked_.end()) return false;
+  const bool cut = found->second.cut;
+  tracked_.erase(found);
+  return cut;
+}
+
+ConnectionPool::Guard ConnectionPool::Watch(pqxx::connection& connection, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  return Guard(this, Track(connection, deadline));
+}
+
+ConnectionPool::Guard::~Guard() {
+  if (pool_ == nullptr) return;
+  absl::MutexLock lock(&pool_->mu_);
+  pool_->Untrack(id_);
+}
+
+void ConnectionPool::CutHungConnections() {
   absl::MutexLock lock(&mu_);
   while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), kWatchInterval)) {
     const absl::Time now = absl::Now();
-    for (auto& [id, lent] : lent_) {
-      if (lent.cut || now < lent.cut_at) continue;
-      // The socket stays open until the lease returns the connection (Release), so its number
-      // cannot have been reused; shutting it down wakes libpq's wait with an error.
-      shutdown(lent.socket, SHUT_RDWR);
-      lent.cut = true;
+    for (auto& [id, tracked] : tracked_) {
+      if (tracked.cut || now < tracked.cut_at) continue;
+      // The socket stays open while it is tracked (until Release, or the Guard's end), so its
+      // number cannot have been reused; shutting it down wakes libpq's wait with an error.
+      shutdown(tracked.socket, SHUT_RDWR);
+      tracked.cut = true;
       log::Warning(
           "the database did not answer by a call's deadline; its connection is cut",
           {{"schema", options_.schema},
-           {"late_ms", absl::ToInt64Milliseconds(now - lent.cut_at + options_.hung_grace)}});
+           {"late_ms", absl::ToInt64Milliseconds(now - tracked.cut_at + options_.hung_grace)}});
     }
   }
 }
@@ -172,11 +196,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::OpenDedicated(
 void ConnectionPool::Release(int64_t lease_id, std::unique_ptr<pqxx::connection> connection,
                              bool broken) {
   absl::MutexLock lock(&mu_);
-  auto lent = lent_.find(lease_id);
-  if (lent != lent_.end()) {
-    broken |= lent->second.cut;
-    lent_.erase(lent);
-  }
+  broken |= Untrack(lease_id);
   if (broken || connection == nullptr || !connection->is_open()) {
     --open_;
     return;  // closed once the watchdog can no longer see its socket (erased above)

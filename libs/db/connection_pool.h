@@ -54,11 +54,18 @@ class ConnectionPool {
   // Opens a connection outside the pool (for LISTEN and migrations).
   absl::StatusOr<std::unique_ptr<pqxx::connection>> OpenDedicated() const;
 
+  // While the returned object lives, `connection` (a dedicated one) is cut like a lent one if
+  // it is still waiting for the database `hung_grace` after `deadline`: for work on a
+  // connection the pool does not lend, such as the subscription holder's lock session. The
+  // connection must stay open while the object lives.
+  class Guard;
+  Guard Watch(pqxx::connection& connection, absl::Time deadline);
+
   const PoolOptions& options() const { return options_; }
 
  private:
-  // A lent connection, as the watchdog sees it.
-  struct Lent {
+  // A lent or watched connection, as the watchdog sees it.
+  struct Tracked {
     int socket;
     absl::Time cut_at;  // its deadline + hung_grace
     bool cut = false;
@@ -67,18 +74,38 @@ class ConnectionPool {
 
   Lease Lend(std::unique_ptr<pqxx::connection> connection, absl::Time deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Registers `connection` with the watchdog; returns its id.
+  int64_t Track(pqxx::connection& connection, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets a tracked connection; whether the watchdog cut it.
+  bool Untrack(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release(int64_t lease_id, std::unique_ptr<pqxx::connection> connection, bool broken);
-  // The watchdog's thread: cuts the lent connections past their cut_at.
-  void Watch();
+  // The watchdog's thread: cuts the tracked connections past their cut_at.
+  void CutHungConnections();
 
   const PoolOptions options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + lent
-  absl::flat_hash_map<int64_t, Lent> lent_ ABSL_GUARDED_BY(mu_);
-  int64_t last_lease_id_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<int64_t, Tracked> tracked_ ABSL_GUARDED_BY(mu_);
+  int64_t last_tracked_id_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread watchdog_;  // last: started once everything above is initialized
+};
+
+// A dedicated connection watched for a while (ConnectionPool::Watch).
+class ConnectionPool::Guard {
+ public:
+  Guard(Guard&& other) noexcept : pool_(other.pool_), id_(other.id_) { other.pool_ = nullptr; }
+  Guard& operator=(Guard&&) = delete;
+  ~Guard();
+
+ private:
+  friend class ConnectionPool;
+  Guard(ConnectionPool* pool, int64_t id) : pool_(pool), id_(id) {}
+
+  ConnectionPool* pool_;
+  int64_t id_;
 };
 
 // A borrowed connection; returned to the pool when destroyed.

@@ -15,6 +15,10 @@ namespace {
 
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+// How long a statement on the lock session may take before the pool cuts the session (after
+// its hung_grace): a database that does not answer must not hold the subscription's thread,
+// and with it the service's stop.
+constexpr absl::Duration kLockSessionTimeout = absl::Seconds(5);
 // Events prepared ahead of the one being written, and the most written in one transaction.
 constexpr size_t kPlanAhead = 16;
 constexpr size_t kMaxBatch = 16;
@@ -161,6 +165,7 @@ void Subscription::Run() {
     }
     bool locked = false;
     try {
+      const auto guard = pool_.Watch(*lock_session, absl::Now() + kLockSessionTimeout);
       pqxx::nontransaction session(*lock_session);
       locked = session.exec(lock_sql)[0][0].as<bool>();
     } catch (const std::exception& e) {
@@ -190,6 +195,7 @@ void Subscription::Run() {
       if (!Pause(absl::ZeroDuration())) break;
       bool session_alive = true;
       try {
+        const auto guard = pool_.Watch(*lock_session, absl::Now() + kLockSessionTimeout);
         pqxx::nontransaction check(*lock_session);
         check.exec("SELECT 1");
       } catch (const std::exception&) {

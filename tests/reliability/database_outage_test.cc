@@ -20,52 +20,6 @@ namespace {
 
 using DatabaseOutageTest = ReliabilityTest;
 
-// The parent process id in /proc/<pid>/stat (0 if unknown).
-pid_t ParentOf(pid_t pid) {
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  std::getline(stat, line);
-  const size_t end_of_name = line.rfind(')');
-  if (end_of_name == std::string::npos) return 0;
-  std::istringstream fields(line.substr(end_of_name + 2));
-  char state;
-  pid_t parent = 0;
-  fields >> state >> parent;
-  return parent;
-}
-
-// Stops every process of a cluster (SIGSTOP: the postmaster and its children) while it lives,
-// resumes them when it goes: the database hangs with its connections open, as on stuck I/O.
-class HungDatabase {
- public:
-  explicit HungDatabase(const std::string& admin_url) {
-    pid_t postmaster;
-    {
-      pqxx::connection connection(admin_url);
-      postmaster =
-          ParentOf(pqxx::nontransaction(connection).exec1("SELECT pg_backend_pid()")[0].as<int>());
-    }
-    EXPECT_GT(postmaster, 1);
-    if (postmaster <= 1) return;
-    processes_.push_back(postmaster);
-    DIR* proc = opendir("/proc");
-    while (dirent* entry = readdir(proc)) {
-      const pid_t pid = static_cast<pid_t>(atoi(entry->d_name));
-      if (pid > 0 && ParentOf(pid) == postmaster) processes_.push_back(pid);
-    }
-    closedir(proc);
-    for (pid_t pid : processes_) kill(pid, SIGSTOP);
-  }
-  ~HungDatabase() {
-    for (pid_t pid : processes_) kill(pid, SIGCONT);
-  }
-  HungDatabase(const HungDatabase&) = delete;
-  HungDatabase& operator=(const HungDatabase&) = delete;
-
- private:
-  std::vector<pid_t> processes_;
-};
-
 constexpr absl::Duration kClientDeadline = absl::Seconds(10);
 
 TEST_F(DatabaseOutageTest, UnavailableQuicklyNotServingThenRecoversByItself) {

@@ -3,7 +3,8 @@
 // and creates exactly one task per function for every segment change, including the change
 // committed just before the kill and those committed (through another segmentd replica) while
 // it was down. A second outage backs off from the first step again. And PostgreSQL stopped
-// under the whole suite: every service turns NOT_SERVING, then SERVING, and tasks flow again.
+// under the whole suite: every service turns NOT_SERVING, then SERVING, and tasks flow again;
+// hung, the subscription holder gives up its lock session and alignmentd still stops.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -61,6 +62,28 @@ class SubscriptionOutageTest : public ReliabilityTest {
     }
     return expected;
   }
+
+  // segmentd, offeringd and alignmentd on the database at `url`, each SERVING.
+  void StartSuiteOn(const std::string& url) {
+    segmentd_ = SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(url));
+    ASSERT_NE(segmentd_.port, 0);
+    std::vector<std::string> offering_flags = CommonFlags(url);
+    offering_flags.insert(offering_flags.end(),
+                          {"--segment_address", segmentd_.address(), "--alignment_address", "",
+                           "--service_token", kServiceToken});
+    offeringd_ = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
+    ASSERT_NE(offeringd_.port, 0);
+    std::vector<std::string> alignment_flags = CommonFlags(url);
+    alignment_flags.insert(alignment_flags.end(),
+                           {"--segment_address", segmentd_.address(), "--offering_address",
+                            offeringd_.address(), "--service_token", kServiceToken});
+    alignmentd_ = SpawnServing("alignmentd", THROUGHLINE_ALIGNMENTD, alignment_flags);
+    ASSERT_NE(alignmentd_.port, 0);
+  }
+
+  Service segmentd_;
+  Service offeringd_;
+  Service alignmentd_;
 
   // A change of the DIY segment's needs through `clients`; returns its revision.
   static int ChangeNeeds(SuiteClients& clients, type::v1::Importance tuning) {
@@ -182,21 +205,10 @@ TEST_F(SubscriptionOutageTest, ReconnectsWithBackoffAndMissesNothing) {
 TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
   const auto cluster = NewCluster();
   ASSERT_TRUE(cluster->Start().ok());
-  const Service segmentd =
-      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
-  ASSERT_NE(segmentd.port, 0);
-  std::vector<std::string> offering_flags = CommonFlags(cluster->admin_url());
-  offering_flags.insert(offering_flags.end(),
-                        {"--segment_address", segmentd.address(), "--alignment_address", "",
-                         "--service_token", kServiceToken});
-  const Service offeringd = SpawnServing("offeringd", THROUGHLINE_OFFERINGD, offering_flags);
-  ASSERT_NE(offeringd.port, 0);
-  std::vector<std::string> alignment_flags = CommonFlags(cluster->admin_url());
-  alignment_flags.insert(alignment_flags.end(),
-                         {"--segment_address", segmentd.address(), "--offering_address",
-                          offeringd.address(), "--service_token", kServiceToken});
-  const Service alignmentd = SpawnServing("alignmentd", THROUGHLINE_ALIGNMENTD, alignment_flags);
-  ASSERT_NE(alignmentd.port, 0);
+  ASSERT_NO_FATAL_FAILURE(StartSuiteOn(cluster->admin_url()));
+  const Service& segmentd = segmentd_;
+  const Service& offeringd = offeringd_;
+  const Service& alignmentd = alignmentd_;
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (const Service* service : {&segmentd, &offeringd, &alignmentd}) {
     channels.push_back(grpc::CreateChannel(service->address(), grpc::InsecureChannelCredentials()));
@@ -235,6 +247,29 @@ TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
   std::cout << "[figures] whole suite, database down: all three NOT_SERVING after "
             << to_not_serving << "; database back: all SERVING after " << to_serving
             << ", tasks of a new change after " << to_tasks << "\n";
+}
+
+// PostgreSQL hangs under the whole suite (its processes stopped, connections open), and
+// segmentd goes away: the segment subscription's stream ends, and its holder checks its lock
+// session, a dedicated connection, which the pool cuts once that check has waited its timeout
+// and grace: the holder gives the session up rather than wait forever on it, and SIGTERM stops
+// alignmentd by itself.
+TEST_F(SubscriptionOutageTest, TheHolderGivesUpAHungLockSessionAndStopsPromptly) {
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
+  ASSERT_NO_FATAL_FAILURE(StartSuiteOn(cluster->admin_url()));
+  ASSERT_TRUE(alignmentd_.process->WaitForLogLines("\"holding subscription\"", 2, kStartTimeout));
+
+  HungDatabase hung(cluster->admin_url());
+  // The segment subscription's stream ends (segmentd is gone), so its holder checks its lock
+  // session on the hung database.
+  segmentd_.process->Kill(SIGKILL);
+  EXPECT_TRUE(alignmentd_.process->WaitForLogLines("lost the subscription lock session", 1,
+                                                   absl::Seconds(60)))
+      << alignmentd_.process->Log();
+  const absl::Time stop = absl::Now();
+  EXPECT_TRUE(alignmentd_.process->Stop(absl::Seconds(30))) << "killed after 30 s";
+  EXPECT_LT(absl::Now() - stop, absl::Seconds(15));
 }
 
 }  // namespace
