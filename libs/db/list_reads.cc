@@ -55,11 +55,15 @@ absl::Status ListReads::Run(absl::Time deadline, const ReadBody& body) {
   const absl::Time now = absl::Now();
   if (replica_ != nullptr && absl::ToUnixNanos(now) >= skip_replica_until_.load()) {
     absl::StatusOr<bool> current = ReplicaCurrent(now, deadline);
-    if (current.ok() && !*current) return RunRead(primary_, deadline, body);
-    absl::Status status = current.ok() ? RunRead(*replica_, deadline, body) : current.status();
-    if (!absl::IsUnavailable(status)) {
-      if (current.ok()) return status;
-      // The measurement failed otherwise (its deadline, say): this call reads the primary.
+    absl::Status unanswered;
+    if (current.ok() && *current) {
+      absl::Status status = RunRead(*replica_, deadline, body);
+      if (!absl::IsUnavailable(status)) return status;
+      unanswered = status;
+    } else if (!current.ok() && absl::IsUnavailable(current.status())) {
+      unanswered = current.status();
+    } else {
+      // Too far behind, or its lag could not be measured otherwise (its deadline, say).
       return RunRead(primary_, deadline, body);
     }
     // Only the first failure of a period is logged; the others find the replica skipped.
@@ -67,7 +71,7 @@ absl::Status ListReads::Run(absl::Time deadline, const ReadBody& body) {
     if (skip_replica_until_.exchange(until) < absl::ToUnixNanos(now)) {
       log::Warning(
           "the read replica does not answer; List calls read from the primary",
-          {{"error", status.ToString()}, {"retry_in_s", absl::ToInt64Seconds(kReplicaRetry)}});
+          {{"error", unanswered.ToString()}, {"retry_in_s", absl::ToInt64Seconds(kReplicaRetry)}});
     }
   }
   return RunRead(primary_, deadline, body);

@@ -206,11 +206,8 @@ TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
   const auto cluster = NewCluster();
   ASSERT_TRUE(cluster->Start().ok());
   ASSERT_NO_FATAL_FAILURE(StartSuiteOn(cluster->admin_url()));
-  const Service& segmentd = segmentd_;
-  const Service& offeringd = offeringd_;
-  const Service& alignmentd = alignmentd_;
   std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (const Service* service : {&segmentd, &offeringd, &alignmentd}) {
+  for (const Service* service : {&segmentd_, &offeringd_, &alignmentd_}) {
     channels.push_back(grpc::CreateChannel(service->address(), grpc::InsecureChannelCredentials()));
   }
   auto all = [&](const std::string& health) {
@@ -220,7 +217,7 @@ TEST_F(SubscriptionOutageTest, WholeSuiteRecoversFromADatabaseOutage) {
     return true;
   };
 
-  SuiteClients clients(segmentd.address(), offeringd.address(), alignmentd.address());
+  SuiteClients clients(segmentd_.address(), offeringd_.address(), alignmentd_.address());
   ASSERT_TRUE(clients.CreateMarket(kMarketId, alignment::testing::CloudDatabases()).ok());
   ASSERT_TRUE(clients.CreateSegment(kMarket, "diy-power-users", DiyPowerUsers()).ok());
   ASSERT_TRUE(clients.CreateOffering(kManagedPostgresId, ManagedPostgres()).ok());
