@@ -34,14 +34,14 @@ class Receiver : public pqxx::notification_receiver {
   std::set<std::string>* organizations_;
 };
 
-// Tells `log` the head committed now; false when the connection failed.
 // How long a read of the log's head may take; a database that does not answer has the read's
 // connection cut soon after (db::PoolOptions::hung_grace), so the notifier's thread never waits
 // on it for long: it must stay free to stop.
 constexpr absl::Duration kHeadReadTimeout = absl::Seconds(5);
 
-// Tells `log` the head it reads through `pool`. A failure is logged; the next poll reads again.
-void ReadHead(db::ConnectionPool& pool, const EventLog& log) {
+// Tells `log` the head it reads through `pool`. A failure is logged and answers false; the next
+// poll reads again.
+bool ReadHead(db::ConnectionPool& pool, const EventLog& log) {
   const absl::Status read =
       db::RunRead(pool, absl::Now() + kHeadReadTimeout, [&](pqxx::transaction_base& tx) {
         log.Notified(EventLog::LastPosition(tx));
@@ -51,6 +51,7 @@ void ReadHead(db::ConnectionPool& pool, const EventLog& log) {
     log::Warning("event notifier could not read the log's head",
                  {{"channel", log.channel()}, {"error", read.message()}});
   }
+  return read.ok();
 }
 
 }  // namespace
@@ -84,6 +85,24 @@ void EventNotifier::Unsubscribe(int64_t id) {
   subscribers_.erase(id);
 }
 
+void EventNotifier::AddObserver(ChangeObserver* observer) {
+  absl::MutexLock lock(&mu_);
+  observers_.push_back(observer);
+  observer->Watching(watching_);
+}
+
+void EventNotifier::RemoveObserver(ChangeObserver* observer) {
+  absl::MutexLock lock(&mu_);
+  std::erase(observers_, observer);
+}
+
+void EventNotifier::SetWatching(bool watching) {
+  absl::MutexLock lock(&mu_);
+  if (watching == watching_) return;
+  watching_ = watching;
+  for (ChangeObserver* observer : observers_) observer->Watching(watching);
+}
+
 void EventNotifier::CloseAll() {
   closing_ = true;
   Dispatch({}, /*everyone=*/true);
@@ -97,6 +116,9 @@ void EventNotifier::Wake(const std::string& organization) {
 
 void EventNotifier::Dispatch(const std::set<std::string>& organizations, bool everyone) {
   absl::MutexLock lock(&mu_);
+  for (ChangeObserver* observer : observers_) {
+    for (const std::string& organization : organizations) observer->Changed(organization);
+  }
   for (auto& [id, subscriber] : subscribers_) {
     const bool all_organizations = subscriber.organization.empty() && !organizations.empty();
     if (everyone || all_organizations ||
@@ -112,6 +134,7 @@ void EventNotifier::Run() {
   std::set<std::string> organizations;
   // The receiver goes first: it unlistens through the connection.
   const auto disconnect = [&] {
+    SetWatching(false);
     receiver.reset();
     connection.reset();
   };
@@ -123,7 +146,7 @@ void EventNotifier::Run() {
         // Closing the connection ends its LISTEN anyway: cut it first, so that the receiver's
         // UNLISTEN fails at once rather than wait on a database that does not answer.
         if (connection != nullptr) shutdown(connection->sock(), SHUT_RDWR);
-        return;
+        break;
       }
     }
     // Never wait long, so that destruction is prompt.
@@ -137,7 +160,7 @@ void EventNotifier::Run() {
         receiver = std::make_unique<Receiver>(*connection, log_, &organizations);
         // Notifications may have been missed while disconnected: the head read after
         // listening covers them (or, when it fails, the next poll's).
-        ReadHead(pool_, log_);
+        SetWatching(ReadHead(pool_, log_));
         Dispatch({}, /*everyone=*/true);
       } else {
         absl::MutexLock lock(&mu_);
@@ -161,13 +184,14 @@ void EventNotifier::Run() {
       // notifications, must move it to what is committed. Through the pool, not the LISTEN
       // connection: a pooled connection is cut when the database hangs, and the LISTEN
       // connection only ever waits with a timeout.
-      if (connection != nullptr) ReadHead(pool_, log_);
+      if (connection != nullptr) SetWatching(ReadHead(pool_, log_));
     }
     if (poll_due || !organizations.empty()) {
       Dispatch(organizations, poll_due);
       organizations.clear();
     }
   }
+  SetWatching(false);
 }
 
 }  // namespace throughline::eventlog

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -25,6 +26,24 @@ namespace throughline::eventlog {
 class EventNotifier {
  public:
   using Callback = std::function<void()>;
+
+  // What a cache of the log's resources must hear to stay true (segment::SegmentCache). Called
+  // on the notifier's thread, or on a writer's thread for this process's commits; must not
+  // block or call the notifier.
+  class ChangeObserver {
+   public:
+    // Events of `organization` committed: notified, or committed by this process (told before
+    // its writer returns). Empty: any organization's may have.
+    virtual void Changed(const std::string& organization) = 0;
+    // Whether every commit is being told: true once the LISTEN connection is up and a read of
+    // the log's head through the pool succeeded; false when the connection is lost or a poll
+    // cannot read the head (a database that hangs or cannot be reached, whose notifications
+    // may be lost). Told at once when the observer is added.
+    virtual void Watching(bool watching) = 0;
+
+   protected:
+    ~ChangeObserver() = default;
+  };
 
   // Also has `log` wake this notifier's subscribers when this process commits events
   // (EventLog::SetLocalWake), until the notifier is destroyed.
@@ -47,6 +66,11 @@ class EventNotifier {
   // calls it).
   void Wake(const std::string& organization);
 
+  // Adds or removes an observer of every change; after RemoveObserver returns it is not
+  // called again.
+  void AddObserver(ChangeObserver* observer);
+  void RemoveObserver(ChangeObserver* observer);
+
   // Server shutdown: from now on closing() is true, and every subscriber is woken once so
   // that open streams end promptly (clients reconnect with their cursor elsewhere).
   void CloseAll();
@@ -61,6 +85,8 @@ class EventNotifier {
   void Run();
   // Wakes the subscribers of `organizations` (all of them when `everyone`).
   void Dispatch(const std::set<std::string>& organizations, bool everyone);
+  // Tells the observers when whether every commit is heard changes.
+  void SetWatching(bool watching);
 
   db::ConnectionPool& pool_;
   EventLog& log_;
@@ -72,6 +98,8 @@ class EventNotifier {
   std::atomic<bool> closing_{false};
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<int64_t, Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
+  std::vector<ChangeObserver*> observers_ ABSL_GUARDED_BY(mu_);
+  bool watching_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace throughline::eventlog

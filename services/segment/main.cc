@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   CLI::App app{"segmentd: markets, segments, targeting and the segment event log"};
   server::ServiceFlags flags;
   server::AddServiceFlags(app, flags, "127.0.0.1:50051", "127.0.0.1:9101");
+  segment::SegmentFlags segment_flags;
+  segment::AddSegmentFlags(app, segment_flags);
   CLI11_PARSE(app, argc, argv);
 
   if (absl::Status valid = server::ApplyServiceFlags(flags); !valid.ok()) {
@@ -25,7 +27,7 @@ int main(int argc, char** argv) {
     log::Error("cannot load tokens", {{"error", authenticator.status().ToString()}});
     return EXIT_FAILURE;
   }
-  auto server = segment::SegmentServer::Start(flags, *std::move(authenticator));
+  auto server = segment::SegmentServer::Start(flags, *std::move(authenticator), segment_flags);
   if (!server.ok()) {
     log::Error("segmentd failed to start", {{"error", server.status().ToString()}});
     return EXIT_FAILURE;

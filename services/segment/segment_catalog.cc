@@ -57,10 +57,11 @@ std::string SegmentName(const std::string& organization, const std::string& mark
 }  // namespace
 
 SegmentCatalog::SegmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
-                               const eventlog::EventLog& events, Clock clock)
+                               const eventlog::EventLog& events, SegmentCache& cache, Clock clock)
     : pool_(pool),
       list_reads_(list_reads),
       events_(events),
+      cache_(cache),
       clock_(std::move(clock)),
       segment_reader_(pool, &SegmentStore::FindSegments, {.readers = 2, .max_batch = 64}) {}
 
@@ -286,15 +287,17 @@ void SegmentCatalog::GetSegment(const server::CallContext& call,
                                 server::Done done) {
   auto ids = AuthorizedName(call, kSegmentPattern, request.name(), "name", Access::kRead);
   if (!ids.ok()) return done(ids.status());
-  auto answer = [&request, segment,
-                 done](absl::StatusOr<std::optional<Stored<v1::Segment>>> stored) {
+  SegmentKey key{(*ids)[0], (*ids)[1], (*ids)[2]};
+  if (cache_.Find(key, segment)) return done(absl::OkStatus());
+  auto answer = [this, &request, segment, done, key, ticket = cache_.StartRead()](
+                    absl::StatusOr<std::optional<Stored<v1::Segment>>> stored) {
     if (!stored.ok()) return done(stored.status());
     if (!stored->has_value()) return done(errors::NotFound("segment", request.name()));
+    cache_.Add(key, (*stored)->resource, ticket);
     *segment = std::move((*stored)->resource);
     done(absl::OkStatus());
   };
-  if (!segment_reader_.ReadAsync({(*ids)[0], (*ids)[1], (*ids)[2]}, call.deadline,
-                                 std::move(answer))) {
+  if (!segment_reader_.ReadAsync(std::move(key), call.deadline, std::move(answer))) {
     done(server::Overloaded());
   }
 }

@@ -9,6 +9,7 @@
 #include "libs/db/read_coalescer.h"
 #include "libs/eventlog/event_log.h"
 #include "libs/server/call.h"
+#include "services/segment/segment_cache.h"
 #include "services/segment/segment_store.h"
 #include "throughline/segment/v1/segment_service.pb.h"
 
@@ -34,9 +35,9 @@ class SegmentCatalog {
   using Clock = std::function<absl::Time()>;
 
   // List calls read through `list_reads` (a read replica when there is one); the rest from
-  // `pool`.
+  // `pool`. GetSegment answers from `cache` what it holds.
   SegmentCatalog(db::ConnectionPool& pool, db::ListReads& list_reads,
-                 const eventlog::EventLog& events, Clock clock);
+                 const eventlog::EventLog& events, SegmentCache& cache, Clock clock);
 
   absl::Status CreateMarket(const server::CallContext& call, const v1::CreateMarketRequest& request,
                             v1::Market* market);
@@ -50,8 +51,9 @@ class SegmentCatalog {
 
   absl::Status CreateSegment(const server::CallContext& call,
                              const v1::CreateSegmentRequest& request, v1::Segment* segment);
-  // Does not block: queues the read and returns; `done` is called once `segment` is filled
-  // or with the error, on another thread. Reads of concurrent calls share one statement.
+  // Does not block: answers from the cache at once, or queues the read and returns; `done` is
+  // then called once `segment` is filled or with the error, on another thread. Reads of
+  // concurrent calls share one statement.
   void GetSegment(const server::CallContext& call, const v1::GetSegmentRequest& request,
                   v1::Segment* segment, server::Done done);
   absl::Status ListSegments(const server::CallContext& call,
@@ -68,6 +70,7 @@ class SegmentCatalog {
   db::ConnectionPool& pool_;
   db::ListReads& list_reads_;
   const eventlog::EventLog& events_;
+  SegmentCache& cache_;
   const Clock clock_;
   // GetSegment's reads: the concurrent calls' segments are read in one statement.
   db::ReadCoalescer<SegmentKey, Stored<v1::Segment>> segment_reader_;

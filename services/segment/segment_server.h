@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/db/connection_pool.h"
@@ -13,6 +14,7 @@
 #include "libs/server/service_flags.h"
 #include "libs/server/tokens_file.h"
 #include "libs/server/worker_pool.h"
+#include "services/segment/segment_cache.h"
 #include "services/segment/segment_catalog.h"
 #include "services/segment/segment_service.h"
 
@@ -21,12 +23,22 @@ namespace throughline::segment {
 // The database schema of the segment service.
 inline constexpr char kSchema[] = "segment";
 
+// segmentd's own flags, beside the common server::ServiceFlags.
+struct SegmentFlags {
+  // Segments GetSegment keeps in memory (SegmentCache); 0: none.
+  int cache_segments = 10'000;
+};
+
+// Registers SegmentFlags on `app`.
+void AddSegmentFlags(CLI::App& app, SegmentFlags& flags);
+
 // A running segment service: migrations applied, database pool, workers, event notifier and
 // the gRPC server. main() runs one until SIGTERM; tests run one in-process on port 0.
 class SegmentServer {
  public:
   static absl::StatusOr<std::unique_ptr<SegmentServer>> Start(
-      const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator);
+      const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator,
+      SegmentFlags segment_flags = {});
 
   ~SegmentServer();  // Shutdown().
 
@@ -37,7 +49,8 @@ class SegmentServer {
   void Shutdown();
 
  private:
-  SegmentServer(const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator);
+  SegmentServer(const server::ServiceFlags& flags, auth::TokenAuthenticator authenticator,
+                SegmentFlags segment_flags);
 
   // Declared in construction order; destroyed in reverse.
   auth::TokenAuthenticator authenticator_;
@@ -48,6 +61,8 @@ class SegmentServer {
   db::ListReads list_reads_;
   server::WorkerPool workers_;
   eventlog::EventLog events_;
+  // Before the notifier, which tells it every change until the notifier's thread ends.
+  SegmentCache cache_;
   eventlog::EventNotifier notifier_;
   server::CallRuntime runtime_;
   SegmentCatalog catalog_;

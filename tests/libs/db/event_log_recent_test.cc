@@ -3,6 +3,7 @@
 // what others appended, and what memory no longer holds, is read from the database. With the
 // head known from notifications (EventLog::Notified, EventNotifier), a reader at the head gets
 // nothing without a query.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -405,6 +406,73 @@ TEST_F(EventNotifierHeadTest, APollMovesTheHeadToWhatIsCommitted) {
     found = !Read(reader_, pool_, "", "acme", {}, 10).events.empty();
   }
   EXPECT_TRUE(found);
+}
+
+// What a cache of the log's resources hears (EventNotifier::ChangeObserver): the organization
+// of every notified commit, and whether it hears every commit at all, which it does not while
+// the LISTEN connection is down.
+class ObserverTest : public EventNotifierHeadTest {
+ protected:
+  class Observer : public EventNotifier::ChangeObserver {
+   public:
+    void Changed(const std::string& organization) override {
+      absl::MutexLock lock(&mu_);
+      changed_.push_back(organization);
+    }
+    void Watching(bool watching) override {
+      absl::MutexLock lock(&mu_);
+      watching_.push_back(watching);
+    }
+    // Waits up to 10 seconds for `organization`'s change.
+    bool AwaitChanged(const std::string& organization) {
+      absl::MutexLock lock(&mu_);
+      auto heard = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return std::find(changed_.begin(), changed_.end(), organization) != changed_.end();
+      };
+      return mu_.AwaitWithTimeout(absl::Condition(&heard), absl::Seconds(10));
+    }
+    // Waits up to 10 seconds for `count` Watching calls, and returns them.
+    std::vector<bool> AwaitWatching(size_t count) {
+      absl::MutexLock lock(&mu_);
+      auto told = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return watching_.size() >= count; };
+      mu_.AwaitWithTimeout(absl::Condition(&told), absl::Seconds(10));
+      return watching_;
+    }
+
+   private:
+    absl::Mutex mu_;
+    std::vector<std::string> changed_ ABSL_GUARDED_BY(mu_);
+    std::vector<bool> watching_ ABSL_GUARDED_BY(mu_);
+  };
+};
+
+TEST_F(ObserverTest, HearsEveryNotifiedCommitAndWhenNotificationsMayBeLost) {
+  EventNotifier notifier(pool_, reader_, /*poll_interval=*/absl::Hours(1));
+  Observer observer;
+  notifier.AddObserver(&observer);
+  notifier.Start();
+  // Not watching until the LISTEN connection is up and the head was read.
+  ASSERT_THAT(observer.AwaitWatching(2), ElementsAre(false, true));
+
+  EventLog::Batch batch;
+  batch.Add(Draft("globex", "t", "a", {}));
+  Append(writer_, std::move(batch), /*committed=*/false);
+  EXPECT_TRUE(observer.AwaitChanged("globex"));
+
+  // The LISTEN connection lost (a restart, a failover, an idle timeout): notifications of
+  // commits until it is back are lost, which the observer is told both ways.
+  pqxx::connection admin(database_->url());
+  const pqxx::result ended = pqxx::nontransaction(admin).exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_THAT(observer.AwaitWatching(4), ElementsAre(false, true, false, true));
+
+  EventLog::Batch after;
+  after.Add(Draft("initech", "t", "b", {}));
+  Append(writer_, std::move(after), /*committed=*/false);
+  EXPECT_TRUE(observer.AwaitChanged("initech"));
+  notifier.RemoveObserver(&observer);
 }
 
 }  // namespace
