@@ -1,5 +1,6 @@
 #include "libs/eventlog/notifier.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -96,6 +97,14 @@ void EventNotifier::RemoveObserver(ChangeObserver* observer) {
   std::erase(observers_, observer);
 }
 
+bool EventNotifier::NotificationsPending() const {
+  pollfd socket{.fd = listen_socket_.load(), .events = POLLIN, .revents = 0};
+  if (socket.fd < 0) return true;
+  // Readable, an error, a hang-up or a socket closed meanwhile (POLLNVAL), or poll failing:
+  // pending.
+  return poll(&socket, 1, 0) != 0;
+}
+
 void EventNotifier::SetWatching(bool watching) {
   absl::MutexLock lock(&mu_);
   if (watching == watching_) return;
@@ -135,6 +144,7 @@ void EventNotifier::Run() {
   // The receiver goes first: it unlistens through the connection.
   const auto disconnect = [&] {
     SetWatching(false);
+    listen_socket_ = -1;
     receiver.reset();
     connection.reset();
   };
@@ -145,6 +155,7 @@ void EventNotifier::Run() {
       if (stopping_) {
         // Closing the connection ends its LISTEN anyway: cut it first, so that the receiver's
         // UNLISTEN fails at once rather than wait on a database that does not answer.
+        listen_socket_ = -1;
         if (connection != nullptr) shutdown(connection->sock(), SHUT_RDWR);
         break;
       }
@@ -158,6 +169,7 @@ void EventNotifier::Run() {
       if (opened.ok()) {
         connection = std::move(*opened);
         receiver = std::make_unique<Receiver>(*connection, log_, &organizations);
+        listen_socket_ = connection->sock();
         // Notifications may have been missed while disconnected: the head read after
         // listening covers them (or, when it fails, the next poll's).
         SetWatching(ReadHead(pool_, log_));

@@ -71,6 +71,12 @@ class EventNotifier {
   void AddObserver(ChangeObserver* observer);
   void RemoveObserver(ChangeObserver* observer);
 
+  // Whether a notification may be waiting on the LISTEN connection, received but not yet
+  // told to the observers (true also while there is no connection). A cache checks it before
+  // it answers, which narrows the time another replica's change can go unseen to the
+  // database's delivery of its notification. One poll(2), no lock.
+  bool NotificationsPending() const;
+
   // Server shutdown: from now on closing() is true, and every subscriber is woken once so
   // that open streams end promptly (clients reconnect with their cursor elsewhere).
   void CloseAll();
@@ -96,6 +102,9 @@ class EventNotifier {
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> closing_{false};
+  // The LISTEN connection's socket, -1 without one: set by the notifier's thread, which makes
+  // it -1 before it closes the connection.
+  std::atomic<int> listen_socket_{-1};
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<int64_t, Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
   std::vector<ChangeObserver*> observers_ ABSL_GUARDED_BY(mu_);

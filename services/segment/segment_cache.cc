@@ -7,6 +7,7 @@ SegmentCache::SegmentCache(Options options, Clock clock)
 
 bool SegmentCache::Find(const SegmentKey& key, v1::Segment* segment) {
   if (options_.max_segments == 0) return false;
+  if (options_.notifications_pending && options_.notifications_pending()) return false;
   absl::MutexLock lock(&mu_);
   auto organization = organizations_.find(key.organization);
   if (organization == organizations_.end()) return false;

@@ -20,9 +20,11 @@ namespace throughline::segment {
 // hearing every change of the segment log (it observes the service's EventNotifier):
 // - a change made through this process is forgotten before its call returns, so a client
 //   reads its own writes;
-// - a change made through another replica is forgotten when its notification arrives (within
-//   milliseconds; until then this replica may answer the segment as it was, the same
-//   staleness a read replica gives List calls, DESIGN.md §10);
+// - a change made through another replica is forgotten when its notification arrives: until
+//   the database has sent it this replica may answer the segment as it was (a notification
+//   received but not yet handled already stops answers from memory). That is a window of
+//   about a millisecond after the commit, the staleness DESIGN.md §10 accepts for Get calls
+//   (a read replica's is the replication delay);
 // - while notifications may be lost (the LISTEN connection is down, or the database does not
 //   answer the notifier's poll) nothing is answered from memory or kept, and what was kept is
 //   forgotten;
@@ -34,6 +36,9 @@ class SegmentCache : public eventlog::EventNotifier::ChangeObserver {
  public:
   struct Options {
     int max_segments = 10'000;  // 0: nothing is kept
+    // Whether a change may have been notified but not yet told (EventNotifier::
+    // NotificationsPending); Find then answers nothing. Null: never.
+    std::function<bool()> notifications_pending;
     absl::Duration max_age = absl::Minutes(1);
   };
   using Clock = std::function<absl::Time()>;

@@ -475,5 +475,50 @@ TEST_F(ObserverTest, HearsEveryNotifiedCommitAndWhenNotificationsMayBeLost) {
   notifier.RemoveObserver(&observer);
 }
 
+// A notification that reached the LISTEN connection but is not yet told to the observers
+// shows as pending, so that a cache can stop answering from memory before it hears the change.
+TEST_F(ObserverTest, ANotificationReceivedButNotYetToldIsPending) {
+  EventNotifier notifier(pool_, reader_, /*poll_interval=*/absl::Hours(1));
+  EXPECT_TRUE(notifier.NotificationsPending()) << "no LISTEN connection yet";
+  // Holds the notifier's thread in its first Changed call until released.
+  class Holding : public Observer {
+   public:
+    void Changed(const std::string& organization) override {
+      Observer::Changed(organization);
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&released_));
+    }
+    void Release() {
+      absl::MutexLock lock(&mu_);
+      released_ = true;
+    }
+
+   private:
+    absl::Mutex mu_;
+    bool released_ ABSL_GUARDED_BY(mu_) = false;
+  } observer;
+  notifier.AddObserver(&observer);
+  notifier.Start();
+  ASSERT_THAT(observer.AwaitWatching(2), ElementsAre(false, true));
+  EXPECT_FALSE(notifier.NotificationsPending());
+
+  EventLog::Batch first;
+  first.Add(Draft("globex", "t", "a", {}));
+  Append(writer_, std::move(first), /*committed=*/false);
+  ASSERT_TRUE(observer.AwaitChanged("globex"));  // the thread is held there
+  EventLog::Batch second;
+  second.Add(Draft("initech", "t", "b", {}));
+  Append(writer_, std::move(second), /*committed=*/false);
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!notifier.NotificationsPending() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));  // the database delivers it on its own time
+  }
+  EXPECT_TRUE(notifier.NotificationsPending());
+
+  observer.Release();
+  EXPECT_TRUE(observer.AwaitChanged("initech"));
+  notifier.RemoveObserver(&observer);
+}
+
 }  // namespace
 }  // namespace throughline::eventlog

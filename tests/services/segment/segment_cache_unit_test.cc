@@ -17,7 +17,11 @@ v1::Segment Named(const std::string& name, int64_t revision = 1) {
 
 class SegmentCacheUnitTest : public ::testing::Test {
  protected:
-  SegmentCache cache_{{.max_segments = 3, .max_age = absl::Seconds(60)}, [this] { return now_; }};
+  SegmentCache cache_{{.max_segments = 3,
+                       .notifications_pending = [this] { return pending_; },
+                       .max_age = absl::Seconds(60)},
+                      [this] { return now_; }};
+  bool pending_ = false;
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
   const SegmentKey diy_{"acme", "cloud", "diy"};
   const SegmentKey one_click_{"acme", "cloud", "one-click"};
@@ -35,6 +39,16 @@ TEST_F(SegmentCacheUnitTest, KeepsWhatIsReadWhileItHearsEveryChange) {
   EXPECT_EQ(found.name(), "diy");
   EXPECT_FALSE(cache_.Find(one_click_, &found));
   EXPECT_FALSE(cache_.Find(globex_, &found)) << "keys of another organization are apart";
+}
+
+TEST_F(SegmentCacheUnitTest, NothingIsAnsweredWhileANotificationWaitsToBeTold) {
+  cache_.Watching(true);
+  cache_.Add(diy_, Named("diy"), cache_.StartRead());
+  pending_ = true;  // received, perhaps a change of this segment
+  v1::Segment found;
+  EXPECT_FALSE(cache_.Find(diy_, &found));
+  pending_ = false;  // told: it was not
+  EXPECT_TRUE(cache_.Find(diy_, &found));
 }
 
 TEST_F(SegmentCacheUnitTest, AReadThatStartedBeforeAChangeKeepsNothing) {
@@ -112,7 +126,9 @@ TEST_F(SegmentCacheUnitTest, AFullCacheStartsOver) {
 }
 
 TEST_F(SegmentCacheUnitTest, ASizeOfZeroKeepsNothing) {
-  SegmentCache off({.max_segments = 0});
+  SegmentCache::Options options;
+  options.max_segments = 0;
+  SegmentCache off(options);
   off.Watching(true);
   off.Add(diy_, Named("diy"), off.StartRead());
   v1::Segment found;
