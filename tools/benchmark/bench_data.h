@@ -24,6 +24,11 @@ inline std::string SegmentName(int index) {
   return absl::StrCat(MarketName(), "/segments/", SegmentId(index));
 }
 
+// The i-th bulk-loaded segment, from 0 (tools/bench, scenario list: bulk-1 .. bulk-N).
+inline std::string BulkSegmentName(int index) {
+  return absl::StrCat(MarketName(), "/segments/bulk-", index + 1);
+}
+
 // The owner of the i-th group of bulk-loaded tasks (tools/bench, scenario list).
 inline std::string BulkOwner(int index) { return absl::StrCat("owner-", index, "@bench.example"); }
 

@@ -43,6 +43,7 @@ struct Flags {
   // the variable when the option is declared.
   std::string baseline;
   int get_rounds = 5;
+  bool get_bulk = false;
   int fanout_offerings = 100;
   int rounds = 3;
   int latency_offerings = 1;
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
   get->add_option("--baseline", flags.baseline,
                   "host:port of a baseline server: alternate rounds between it and the target "
                   "and report the median ratio of their throughputs");
+  get->add_flag("--bulk", flags.get_bulk,
+                "read the bulk-loaded segments bulk-1..bulk-(keys) of the list scenario instead");
   get->add_option("--rounds", flags.get_rounds,
                   "with --baseline: rounds, each measuring both for duration / rounds")
       ->capture_default_str();
@@ -190,7 +193,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   throughline::log::SetMinLevel(throughline::log::Level::kWarning);
 
-  if (get->parsed()) return RunUnary("get", flags);
+  if (get->parsed()) return RunUnary(flags.get_bulk ? "get_bulk" : "get", flags);
   if (update->parsed()) return RunUnary("update", flags);
   if (list->parsed()) return RunUnary("list", flags);
   if (seed->parsed()) {

@@ -61,12 +61,13 @@ absl::StatusOr<StartCall> MakeUnaryLoad(const std::string& method,
                                         const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                         const ClientOptions& options, int keys) {
   if (keys <= 0) return absl::InvalidArgumentError("--keys must be positive");
-  if (method == "get") {
+  if (method == "get" || method == "get_bulk") {
     auto rotation = std::make_shared<Rotation<seg::SegmentService>>(channels);
-    return StartCall([rotation, options, keys](absl::Time, CallDone done) {
+    const auto name = method == "get" ? &SegmentName : &BulkSegmentName;
+    return StartCall([rotation, options, keys, name](absl::Time, CallDone done) {
       auto [n, stub] = rotation->Next();
       seg::GetSegmentRequest request;
-      request.set_name(SegmentName(static_cast<int>(n % keys)));
+      request.set_name(name(static_cast<int>(n % keys)));
       StartUnaryCall<seg::GetSegmentRequest, seg::Segment>(
           options, std::move(request),
           [stub](auto* context, auto* request, auto* response, auto callback) {

@@ -16,6 +16,7 @@ namespace throughline::benchmark {
 
 // The calls of `method` spread over `channels`:
 //   get    GetSegment of segment s-(i mod keys) of the benchmark market;
+//   get_bulk  GetSegment of bulk-loaded segment bulk-(1 + i mod keys);
 //   update UpdateSegment of the same segments, a new description each time (one revision and
 //          one segment_changed event per call);
 //   list   ListTasks of organizations/bench with filter owner = owner-(i mod keys)@bench.example.
