@@ -44,6 +44,8 @@ class SegmentServer {
 
   int port() const { return host_->port(); }
   int admin_port() const { return host_->admin_port(); }
+  // GetSegment's cache (tests: whether it keeps what was read).
+  const SegmentCache& cache() const { return cache_; }
 
   // Health NOT_SERVING, end event streams, drain calls, stop workers. Idempotent.
   void Shutdown();

@@ -464,7 +464,7 @@ TEST_F(ObserverTest, HearsEveryNotifiedCommitAndWhenNotificationsMayBeLost) {
   pqxx::connection admin(database_->url());
   const pqxx::result ended = pqxx::nontransaction(admin).exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-      "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+      "WHERE datname = current_database() AND query LIKE 'LISTEN%'");
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_THAT(observer.AwaitWatching(4), ElementsAre(false, true, false, true));
 

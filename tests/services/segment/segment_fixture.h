@@ -197,6 +197,7 @@ class SegmentServiceTest : public ::testing::Test {
   }
 
   v1::SegmentService::Stub& stub() { return *stub_; }
+  SegmentServer& server() { return *server_; }
   std::string database_url() const { return database_->url(); }
   const std::shared_ptr<grpc::Channel>& channel() { return channel_; }
 
