@@ -1,5 +1,7 @@
 #include "services/segment/segment_cache.h"
 
+#include "libs/log/log.h"
+
 namespace throughline::segment {
 
 SegmentCache::SegmentCache(Options options, Clock clock)
@@ -63,6 +65,17 @@ void SegmentCache::Changed(const std::string& organization) {
 void SegmentCache::Watching(bool watching) {
   absl::MutexLock lock(&mu_);
   ++changes_;
+  if (watching != watching_ && options_.max_segments > 0) {
+    if (watching) {
+      log::Info("segment cache in use: every change of the segment log is heard");
+    } else {
+      // The notifier logs why (its LISTEN connection lost, the log's head not read), or the
+      // service is stopping.
+      log::Info(
+          "segment cache off until every change is heard again: GetSegment reads the "
+          "database");
+    }
+  }
   watching_ = watching;
   organizations_.clear();
   size_ = 0;

@@ -163,5 +163,58 @@ TEST_F(DatabaseOutageTest, AServiceStopsPromptlyWhileItsDatabaseHangs) {
   EXPECT_THAT(segmentd.process->Log(), ::testing::HasSubstr("server stopped"));
 }
 
+// GetSegment's cache is only as true as the notifications it hears. While the database hangs
+// it cannot tell whether another replica (one the database still answers, across a partition)
+// changed a segment: once the event notifier's poll cannot read the log's head, segmentd stops
+// answering from memory, and answers from memory again once the database does.
+TEST_F(DatabaseOutageTest, GetSegmentStopsAnsweringFromMemoryOnceItsDatabaseHangs) {
+  const auto cluster = NewCluster();
+  ASSERT_TRUE(cluster->Start().ok());
+  Service segmentd =
+      SpawnServing("segmentd", THROUGHLINE_SEGMENTD, CommonFlags(cluster->admin_url()));
+  ASSERT_NE(segmentd.port, 0);
+  auto stub = seg::SegmentService::NewStub(
+      grpc::CreateChannel(segmentd.address(), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(segmentd.process->WaitForLogLines("segment cache in use", 1, absl::Seconds(10)))
+      << segmentd.process->Log();
+  seg::Market market;
+  ASSERT_TRUE(CreateMarket(*stub, "cloud-databases", absl::Seconds(10), &market).ok());
+  seg::CreateSegmentRequest create;
+  create.set_parent(market.name());
+  create.set_segment_id("diy");
+  *create.mutable_segment() = alignment::testing::DiyPowerUsers();
+  seg::Segment segment;
+  ASSERT_TRUE(stub->CreateSegment(Authorized(kAcmeAdmin).get(), create, &segment).ok());
+  const auto get = [&](absl::Duration timeout) {
+    seg::GetSegmentRequest request;
+    request.set_name(segment.name());
+    seg::Segment read;
+    return stub->GetSegment(Authorized(kAcmeAdmin, timeout).get(), request, &read);
+  };
+
+  // Kept, then answered from memory while the database hangs, until the notifier's poll has
+  // waited out its read of the head (5 s and the pool's 2 s grace). The first attempt may find
+  // the cache emptied by the late notification of the creates; another then holds.
+  bool answered_while_hung = false;
+  for (int attempt = 1; attempt <= 3 && !answered_while_hung; ++attempt) {
+    ASSERT_TRUE(get(absl::Seconds(10)).ok());
+    HungDatabase hung(cluster->admin_url());
+    answered_while_hung = get(absl::Seconds(1)).ok();
+    if (!answered_while_hung) continue;
+    const absl::Time hung_at = absl::Now();
+    EXPECT_TRUE(throughline::testing::WaitFor([&] { return !get(absl::Seconds(1)).ok(); },
+                                              absl::Seconds(20)))
+        << "still answered from memory after 20 s";
+    std::cout << "[figures] GetSegment answered from memory for "
+              << absl::FormatDuration(absl::Now() - hung_at) << " of the hang\n";
+    EXPECT_TRUE(segmentd.process->WaitForLogLines("segment cache off", 1, absl::Seconds(1)));
+  }
+  EXPECT_TRUE(answered_while_hung) << "never answered from memory";
+  EXPECT_TRUE(segmentd.process->WaitForLogLines("segment cache in use", 2, absl::Seconds(20)))
+      << segmentd.process->Log();
+  EXPECT_TRUE(
+      throughline::testing::WaitFor([&] { return get(absl::Seconds(1)).ok(); }, absl::Seconds(20)));
+}
+
 }  // namespace
 }  // namespace throughline::reliability
