@@ -77,7 +77,9 @@ class ServerHost {
 
   int port() const { return port_; }
   int admin_port() const { return admin_port_; }
-  prometheus::Registry& registry() { return *registry_; }
+  // Where the server's metrics are; a part that counts its own shares it, so that its
+  // metrics outlive the server whatever the order of destruction.
+  const std::shared_ptr<prometheus::Registry>& registry() { return registry_; }
 
   // Reports SERVING or NOT_SERVING on grpc.health.v1 (overall and for the service). With a
   // readiness check, SERVING is reported only while the check also passes.

@@ -9,7 +9,13 @@ SegmentCache::SegmentCache(Options options, Clock clock)
 
 bool SegmentCache::Find(const SegmentKey& key, v1::Segment* segment) {
   if (options_.max_segments == 0) return false;
-  if (options_.notifications_pending && options_.notifications_pending()) return false;
+  const bool hit = !(options_.notifications_pending && options_.notifications_pending()) &&
+                   FindKept(key, segment);
+  if (prometheus::Counter* counter = hit ? hits_ : misses_) counter->Increment();
+  return hit;
+}
+
+bool SegmentCache::FindKept(const SegmentKey& key, v1::Segment* segment) {
   absl::MutexLock lock(&mu_);
   auto organization = organizations_.find(key.organization);
   if (organization == organizations_.end()) return false;
@@ -17,7 +23,7 @@ bool SegmentCache::Find(const SegmentKey& key, v1::Segment* segment) {
   if (entry == organization->second.end()) return false;
   if (clock_() - entry->second.read_time >= options_.max_age) {
     organization->second.erase(entry);
-    --size_;
+    SetSize(size_ - 1);
     return false;
   }
   *segment = entry->second.segment;
@@ -36,11 +42,11 @@ void SegmentCache::Add(const SegmentKey& key, const v1::Segment& segment, Ticket
   if (!watching_ || ticket != changes_) return;
   if (size_ >= options_.max_segments) {
     organizations_.clear();
-    size_ = 0;
+    SetSize(0);
   }
   auto [entry, added] = organizations_[key.organization].insert_or_assign(
       std::make_pair(key.market_id, key.segment_id), Entry{segment, now});
-  if (added) ++size_;
+  if (added) SetSize(size_ + 1);
 }
 
 int SegmentCache::size() const {
@@ -48,17 +54,39 @@ int SegmentCache::size() const {
   return size_;
 }
 
+void SegmentCache::ExportMetrics(std::shared_ptr<prometheus::Registry> registry) {
+  registry_ = std::move(registry);
+  auto& lookups = prometheus::BuildCounter()
+                      .Name("throughline_segment_cache_lookups_total")
+                      .Help(
+                          "GetSegment calls answered from memory (hit) or from the database "
+                          "(miss) while the cache is on")
+                      .Register(*registry_);
+  hits_ = &lookups.Add({{"result", "hit"}});
+  misses_ = &lookups.Add({{"result", "miss"}});
+  kept_ = &prometheus::BuildGauge()
+               .Name("throughline_segment_cache_segments")
+               .Help("Segments GetSegment's cache keeps")
+               .Register(*registry_)
+               .Add({});
+}
+
+void SegmentCache::SetSize(int size) {
+  size_ = size;
+  if (kept_ != nullptr) kept_->Set(size);
+}
+
 void SegmentCache::Changed(const std::string& organization) {
   absl::MutexLock lock(&mu_);
   ++changes_;  // reads started before keep nothing
   if (organization.empty()) {
     organizations_.clear();
-    size_ = 0;
+    SetSize(0);
     return;
   }
   auto found = organizations_.find(organization);
   if (found == organizations_.end()) return;
-  size_ -= static_cast<int>(found->second.size());
+  SetSize(size_ - static_cast<int>(found->second.size()));
   organizations_.erase(found);
 }
 
@@ -78,7 +106,7 @@ void SegmentCache::Watching(bool watching) {
   }
   watching_ = watching;
   organizations_.clear();
-  size_ = 0;
+  SetSize(0);
 }
 
 }  // namespace throughline::segment

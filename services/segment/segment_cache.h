@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/eventlog/notifier.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 #include "services/segment/segment_store.h"
 #include "throughline/segment/v1/resources.pb.h"
 
@@ -60,6 +64,11 @@ class SegmentCache : public eventlog::EventNotifier::ChangeObserver {
   // How many segments are kept (tests).
   int size() const;
 
+  // Counts the cache's answers in `registry`, which it keeps alive:
+  // throughline_segment_cache_lookups_total{result="hit"|"miss"} (misses read the database)
+  // and throughline_segment_cache_segments (how many are kept). Before the first Find.
+  void ExportMetrics(std::shared_ptr<prometheus::Registry> registry);
+
   // eventlog::EventNotifier::ChangeObserver.
   void Changed(const std::string& organization) override;
   void Watching(bool watching) override;
@@ -73,8 +82,17 @@ class SegmentCache : public eventlog::EventNotifier::ChangeObserver {
   // segments at once.
   using Segments = absl::flat_hash_map<std::pair<std::string, std::string>, Entry>;
 
+  // The kept segment of `key`, when there is one younger than max_age.
+  bool FindKept(const SegmentKey& key, v1::Segment* segment);
+  void SetSize(int size) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const Options options_;
   const Clock clock_;
+  // Set by ExportMetrics, before any Find; null without.
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Counter* hits_ = nullptr;
+  prometheus::Counter* misses_ = nullptr;
+  prometheus::Gauge* kept_ = nullptr;
   mutable absl::Mutex mu_;
   bool watching_ ABSL_GUARDED_BY(mu_) = false;
   Ticket changes_ ABSL_GUARDED_BY(mu_) = 0;  // changes heard so far

@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<SegmentServer>> SegmentServer::Start(
   }
   std::unique_ptr<SegmentServer> server(
       new SegmentServer(flags, std::move(authenticator), segment_flags));
+  server->cache_.ExportMetrics(server->host_->registry());
   server->notifier_.AddObserver(&server->cache_);
   server->notifier_.Start();
   server->host_->AddService(&server->service_);

@@ -1,8 +1,13 @@
 // segment::SegmentCache on its own: what it keeps, and every way it forgets (a change heard,
 // notifications that may be lost, age, a full cache). The service's use of it, with real
 // notifications between replicas, is in segment_cache_test.cc.
+#include <map>
+#include <memory>
+#include <string>
+
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "services/segment/segment_cache.h"
 
 namespace throughline::segment {
@@ -123,6 +128,49 @@ TEST_F(SegmentCacheUnitTest, AFullCacheStartsOver) {
   v1::Segment found;
   EXPECT_TRUE(cache_.Find(fourth, &found));
   EXPECT_FALSE(cache_.Find(diy_, &found));
+}
+
+// Every metric of `registry` by name and labels ("name{label=value}"), with its value.
+std::map<std::string, double> Metrics(const prometheus::Registry& registry) {
+  std::map<std::string, double> values;
+  for (const auto& family : registry.Collect()) {
+    for (const auto& metric : family.metric) {
+      std::string key = family.name + "{";
+      for (const auto& label : metric.label) key += label.name + "=" + label.value;
+      key += "}";
+      values[key] = family.type == prometheus::MetricType::Counter ? metric.counter.value
+                                                                   : metric.gauge.value;
+    }
+  }
+  return values;
+}
+
+TEST_F(SegmentCacheUnitTest, CountsItsAnswersAndWhatItKeeps) {
+  auto shared = std::make_shared<prometheus::Registry>();
+  const prometheus::Registry& registry = *shared;
+  cache_.ExportMetrics(shared);
+  cache_.Watching(true);
+  v1::Segment found;
+  EXPECT_FALSE(cache_.Find(diy_, &found));
+  cache_.Add(diy_, Named("diy"), cache_.StartRead());
+  cache_.Add(globex_, Named("globex"), cache_.StartRead());
+  EXPECT_TRUE(cache_.Find(diy_, &found));
+  EXPECT_TRUE(cache_.Find(diy_, &found));
+  pending_ = true;
+  EXPECT_FALSE(cache_.Find(diy_, &found));
+  pending_ = false;
+  EXPECT_EQ(Metrics(registry), (std::map<std::string, double>{
+                                   {"throughline_segment_cache_lookups_total{result=hit}", 2},
+                                   {"throughline_segment_cache_lookups_total{result=miss}", 2},
+                                   {"throughline_segment_cache_segments{}", 2}}));
+  cache_.Changed("acme");
+  EXPECT_EQ(Metrics(registry)["throughline_segment_cache_segments{}"], 1);
+  now_ += absl::Minutes(2);
+  EXPECT_FALSE(cache_.Find(globex_, &found));  // too old: forgotten
+  EXPECT_EQ(Metrics(registry)["throughline_segment_cache_segments{}"], 0);
+  cache_.Add(diy_, Named("diy"), cache_.StartRead());
+  cache_.Watching(false);
+  EXPECT_EQ(Metrics(registry)["throughline_segment_cache_segments{}"], 0);
 }
 
 TEST_F(SegmentCacheUnitTest, ASizeOfZeroKeepsNothing) {
