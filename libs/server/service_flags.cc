@@ -185,11 +185,14 @@ absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& f
   return authenticator;
 }
 
-std::unique_ptr<db::ConnectionPool> ReadReplicaPool(const ServiceFlags& flags,
-                                                    const std::string& schema) {
-  if (flags.read_database_url.empty()) return nullptr;
-  return std::make_unique<db::ConnectionPool>(db::PoolOptions{
-      .url = flags.read_database_url, .schema = schema, .size = flags.db_pool_size});
+db::ListReads ListReadsOf(const ServiceFlags& flags, db::ConnectionPool& primary,
+                          const std::string& schema) {
+  std::unique_ptr<db::ConnectionPool> replica;
+  if (!flags.read_database_url.empty()) {
+    replica = std::make_unique<db::ConnectionPool>(db::PoolOptions{
+        .url = flags.read_database_url, .schema = schema, .size = flags.db_pool_size});
+  }
+  return db::ListReads(primary, std::move(replica), absl::Seconds(flags.max_read_lag_seconds));
 }
 
 ServerOptions ServerOptionsFrom(const ServiceFlags& flags, std::string service_name) {

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/db/connection_pool.h"
+#include "libs/db/list_reads.h"
 #include "libs/server/outgoing_call.h"
 #include "libs/server/server_host.h"
 
@@ -64,10 +65,10 @@ absl::StatusOr<auth::TokenAuthenticator> LoadAuthenticator(const ServiceFlags& f
 absl::StatusOr<auth::TokenAuthenticator> AuthenticatorOf(const ServiceFlags& flags,
                                                          std::string_view tokens_file_contents);
 
-// The pool of --read_database_url for `schema` (the size of --db_pool_size), or null without
-// one.
-std::unique_ptr<db::ConnectionPool> ReadReplicaPool(const ServiceFlags& flags,
-                                                    const std::string& schema);
+// Where a service's List calls read: a pool of --read_database_url for `schema` (the size of
+// --db_pool_size) within --max_read_lag_seconds, else `primary`.
+db::ListReads ListReadsOf(const ServiceFlags& flags, db::ConnectionPool& primary,
+                          const std::string& schema);
 
 // Server options from the flags, with a readiness check that probes --database_url (a
 // db::DatabaseProbe on a connection of its own) every --health_check_interval_ms.

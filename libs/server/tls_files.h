@@ -52,7 +52,7 @@ class TlsFiles {
   const std::string key_file_;
   const std::string ca_file_;
   const std::string directory_;   // private (0700): identity.pem, ca.pem
-  std::string relayed_identity_;  // what gRPC reads now (ReloadLoop's thread only)
+  std::string relayed_identity_;  // what gRPC reads now (the reload thread only)
   std::string relayed_ca_;
   std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider_;
   std::unique_ptr<Periodic> reloads_;

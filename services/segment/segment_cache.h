@@ -42,7 +42,7 @@ class SegmentCache : public eventlog::EventNotifier::ChangeObserver {
     int max_segments = 10'000;  // 0: nothing is kept
     // Whether a change may have been notified but not yet told (EventNotifier::
     // NotificationsPending); Find then answers nothing. Null: never.
-    std::function<bool()> notifications_pending;
+    std::function<bool()> notifications_pending = nullptr;
     absl::Duration max_age = absl::Minutes(1);
   };
   using Clock = std::function<absl::Time()>;

@@ -174,9 +174,7 @@ TEST_F(SegmentCacheUnitTest, CountsItsAnswersAndWhatItKeeps) {
 }
 
 TEST_F(SegmentCacheUnitTest, ASizeOfZeroKeepsNothing) {
-  SegmentCache::Options options;
-  options.max_segments = 0;
-  SegmentCache off(options);
+  SegmentCache off({.max_segments = 0});
   off.Watching(true);
   off.Add(diy_, Named("diy"), off.StartRead());
   v1::Segment found;
